@@ -1,0 +1,67 @@
+# The README's two commands are `make demo` and `make test`. Every target bootstraps what it
+# needs from the repo's own files: uv (pinned in .mise.toml) via pip into .tools/, the Python
+# environment from uv.lock, the npm lint tools from tools/node/package-lock.json.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+MISE_PIN = $(shell sed -n 's/^$(1) *= *"\([^"]*\)".*/\1/p' .mise.toml)
+UV_VERSION := $(call MISE_PIN,uv)
+PYTHON_VERSION := $(call MISE_PIN,python)
+PYTHON ?= python3
+
+BOOTSTRAP := .tools/uv-$(UV_VERSION)
+UV := $(BOOTSTRAP)/bin/uv
+export UV_PYTHON := $(PYTHON_VERSION)
+export UV_PYTHON_DOWNLOADS := never
+SYNCED := .venv/.synced-$(UV_VERSION)
+NODE_TOOLS := tools/node/node_modules/.installed
+CHECKOV_ENV := tools/envs/checkov/.venv/.synced
+RUN := $(UV) run --frozen --no-sync
+
+.PHONY: help setup demo test lint fmt pytest bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(SYNCED): $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen
+	@touch $@
+
+$(NODE_TOOLS): tools/node/package.json tools/node/package-lock.json
+	npm ci --prefix tools/node --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CHECKOV_ENV): $(UV) tools/envs/checkov/uv.lock tools/envs/checkov/pyproject.toml
+	$(UV) sync --frozen --project tools/envs/checkov
+	@touch $@
+
+setup: $(SYNCED) $(NODE_TOOLS) $(CHECKOV_ENV) ## Install everything the gate needs (idempotent)
+
+demo: $(SYNCED) ## Run the whole document flow locally on an embedded AWS
+	$(RUN) idp demo
+
+lint: setup ## The lint gate (ruff, mypy, actionlint, zizmor, check-jsonschema, shellcheck, checkov, secrets, doc-configs)
+	$(RUN) idp lint
+
+pytest: setup ## The test suite only (parallel, coverage enforced)
+	$(RUN) pytest -n auto
+
+test: setup ## The whole gate: lint + tests with coverage >= 80%
+	$(RUN) idp lint
+	$(RUN) pytest -n auto
+
+bench: $(SYNCED) ## Performance budgets (plan-comment rendering, handler import times)
+	$(RUN) pytest -m bench -p no:xdist --benchmark-only --no-cov
+
+fmt: $(SYNCED) ## Format Python (ruff); terraform/terragrunt fmt where the binaries exist
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+	@if command -v terraform >/dev/null; then terraform fmt -recursive modules; else echo "skipped: terraform fmt (no terraform binary; pinned in .mise.toml, run by CI and pre-commit)"; fi
+	@if command -v terragrunt >/dev/null; then terragrunt hcl fmt --working-dir live; else echo "skipped: terragrunt hcl fmt (no terragrunt binary; pinned in .mise.toml, run by CI and pre-commit)"; fi
+
+clean: ## Remove the environments and caches made by make
+	rm -rf .tools .venv tools/envs/checkov/.venv tools/node/node_modules .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -1,0 +1,122 @@
+"""The lint gate catches what it claims to, says "nothing to check yet" honestly, and never skips silently."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from idp import lint
+from idp.cli import app
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A minimal repo: the real lint configuration and nothing else."""
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def lint_cli(root: Path, *checks: str) -> tuple[int, str]:
+    args = ["lint", "--root", str(root)]
+    for check in checks:
+        args += ["--only", check]
+    result = runner.invoke(app, args)
+    return result.exit_code, result.output
+
+
+def test_ruff_violation_fails_the_gate(tree: Path) -> None:
+    write(tree, "tools/idp/bad.py", "import subprocess\n\nsubprocess.call('ls', shell=True)\n")
+    code, output = lint_cli(tree, "ruff")
+    assert code == 1
+    assert "FAIL  ruff" in output
+    assert "S602" in output  # bandit rule: subprocess with shell=True
+
+
+def test_clean_python_passes_ruff(tree: Path) -> None:
+    write(tree, "tools/idp/good.py", '"""Fine."""\n\nVALUE = 1\n')
+    code, output = lint_cli(tree, "ruff", "ruff-format")
+    assert code == 0, output
+    assert "PASS  ruff " in output
+
+
+def test_broken_workflow_fails_actionlint(tree: Path) -> None:
+    write(
+        tree,
+        ".github/workflows/bad.yml",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo ${{ github.event.x }\n",
+    )
+    code, output = lint_cli(tree, "actionlint")
+    assert code == 1
+    assert "bad.yml:6" in output
+
+
+def test_workflow_schema_violation_fails_check_jsonschema(tree: Path) -> None:
+    write(tree, ".github/workflows/bad.yml", "on: push\njobs:\n  a:\n    steps: 3\n")
+    code, output = lint_cli(tree, "check-jsonschema")
+    assert code == 1
+    assert "vendor.github-workflows" in output
+
+
+def test_broken_shell_script_fails_shellcheck(tree: Path) -> None:
+    script = write(
+        tree, "scripts/deploy", "#!/usr/bin/env bash\nrm -rf $TARGET/*\nif [ $x == 1 ]; then echo; fi\n"
+    )
+    script.chmod(0o755)
+    code, output = lint_cli(tree, "shellcheck")
+    assert code == 1
+    assert "SC2086" in output  # unquoted variable expansion
+
+
+def test_empty_tree_reports_nothing_to_check(tree: Path) -> None:
+    outcomes = lint.run_checks(tree, ["actionlint", "zizmor", "checkov", "doc-configs", "terraform-fmt"])
+    assert {o.status for o in outcomes} == {lint.Status.NOTHING}
+
+
+def test_missing_secrets_baseline_is_a_failure(tree: Path) -> None:
+    (outcome,) = lint.run_checks(tree, ["detect-secrets"])
+    assert outcome.status is lint.Status.FAILED
+    assert ".secrets.baseline" in outcome.detail
+
+
+def test_new_secret_fails_detect_secrets(tree: Path) -> None:
+    subprocess.run(
+        [lint.venv_tool("detect-secrets"), "scan"],
+        cwd=tree,
+        stdout=(tree / ".secrets.baseline").open("w"),
+        check=True,
+    )
+    write(tree, "config.py", 'AWS_SECRET = "AKIAIOSFODNN7EXAMPLE"\n')  # pragma: allowlist secret
+    (outcome,) = lint.run_checks(tree, ["detect-secrets"])
+    assert outcome.status is lint.Status.FAILED
+
+
+def test_absent_binary_is_reported_as_skipped_with_reason(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tree, "modules/x/main.tf", 'resource "null_resource" "x" {}\n')
+    monkeypatch.setenv("PATH", str(tree))  # nothing on PATH
+    (outcome,) = lint.run_checks(tree, ["terraform-fmt"])
+    assert outcome.status is lint.Status.SKIPPED
+    assert "no terraform binary" in outcome.detail
+    assert "SKIP" in lint.render([outcome])
+
+
+def test_unknown_check_is_a_usage_error(tree: Path) -> None:
+    code, output = lint_cli(tree, "no-such-check")
+    assert code == 2
+    assert "unknown check" in output

@@ -1,0 +1,50 @@
+"""pre-commit runs every hook offline against the whole repo; only the binary-backed fmt hooks are skipped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SYSTEM_HOOKS = ("terraform-fmt", "terragrunt-hcl-fmt")
+
+
+def hook_ids() -> dict[str, dict[str, object]]:
+    config = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())
+    return {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+
+
+def test_only_the_binary_fmt_hooks_are_system_hooks() -> None:
+    hooks = hook_ids()
+    assert {h for h, spec in hooks.items() if spec["language"] == "system"} == set(SYSTEM_HOOKS)
+    expected = {"ruff", "mypy", "zizmor", "actionlint", "check-jsonschema", "shellcheck", "checkov"}
+    assert expected | {"detect-secrets", "doc-configs"} <= hooks.keys()
+
+
+@pytest.mark.slow
+def test_pre_commit_run_all_files_passes(tmp_path: Path) -> None:
+    if not (REPO_ROOT / ".git").exists():
+        pytest.fail("pre-commit needs a git checkout; run the suite from a clone")
+    env = {
+        **os.environ,
+        "SKIP": ",".join(SYSTEM_HOOKS),
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+    }
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "pre-commit"), "run", "--all-files", "--show-diff-on-failure"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    hooks = hook_ids()
+    for hook in SYSTEM_HOOKS:
+        line = next(ln for ln in proc.stdout.splitlines() if ln.startswith(str(hooks[hook]["name"])))
+        assert line.endswith("Skipped"), line
