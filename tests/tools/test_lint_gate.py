@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,42 @@ def test_unknown_check_is_a_usage_error(tree: Path) -> None:
     code, output = lint_cli(tree, "no-such-check")
     assert code == 2
     assert "unknown check" in output
+
+
+def test_template_injection_fails_zizmor(tree: Path) -> None:
+    write(
+        tree,
+        ".github/workflows/inject.yml",
+        "on: issues\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n"
+        "    steps:\n      - run: echo ${{ github.event.issue.title }}\n",
+    )
+    code, output = lint_cli(tree, "zizmor")
+    assert code == 1
+    assert "template-injection" in output
+
+
+def test_type_error_fails_mypy(tree: Path) -> None:
+    write(tree, "lambdas/idp_common/broken.py", "def f(x: int) -> str:\n    return x\n")
+    code, output = lint_cli(tree, "mypy")
+    assert code == 1
+    assert "Incompatible return value type" in output
+
+
+def test_module_entry_point_prints_help() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "idp", "--help"], capture_output=True, text=True, check=False, cwd=REPO_ROOT
+    )
+    assert proc.returncode == 0
+    assert "lint" in proc.stdout
+
+
+def test_render_counts_and_details() -> None:
+    text = lint.render(
+        [
+            lint.Outcome("a", lint.Status.PASSED),
+            lint.Outcome("b", lint.Status.FAILED, "line one\nline two"),
+            lint.Outcome("c", lint.Status.NOTHING),
+        ]
+    )
+    assert "      line two" in text
+    assert text.splitlines()[-1] == "lint: 1 passed, 1 failed"
