@@ -1,0 +1,41 @@
+"""Scheduled: PENDING_UPLOAD past the upload expiry -> EXPIRED; documents past retention removed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from idp_common import aws
+from idp_common.cleanup import run_cleanup
+from idp_common.config_cache import ConfigCache
+from idp_common.documents import DocumentStore, utcnow
+from idp_common.observability import tools
+from idp_common.settings import CleanupSettings
+
+logger, tracer, metrics = tools("document_cleanup")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    s = CleanupSettings.from_env()
+    configs = ConfigCache(
+        aws.client("dynamodb"), aws.client("ssm"), s.config_table, s.config_version_parameter
+    )
+    report = run_cleanup(
+        store=DocumentStore(aws.client("dynamodb"), s.documents_table),
+        s3=aws.client("s3"),
+        input_bucket=s.input_bucket,
+        output_bucket=s.output_bucket,
+        now=utcnow(),
+        upload_expiry=timedelta(seconds=s.upload_expiry_seconds),
+        default_retention_days=s.retention_days,
+        retention_by_type={name: t.config.retention_days for name, t in configs.all().items()},
+    )
+    metrics.add_metric(name="DocumentsExpired", unit="Count", value=len(report.expired))
+    metrics.add_metric(name="DocumentsPurged", unit="Count", value=len(report.purged))
+    logger.info("cleanup done", extra={"expired": len(report.expired), "purged": len(report.purged)})
+    return {"expired": report.expired, "purged": report.purged, "skipped": report.skipped}

@@ -1,0 +1,75 @@
+"""Signed callbacks: POST JSON with an HMAC-SHA256 signature header; never raises, never blocks status."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+
+SIGNATURE_HEADER = "X-IDP-Signature"
+DEFAULT_TOLERANCE_SECONDS = 300
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """`t=<unix>,v1=<hex>` over "<timestamp>.<body>" — the timestamp is signed to stop replays."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify(
+    secret: str,
+    body: bytes,
+    header: str,
+    now: float | None = None,
+    tolerance: int = DEFAULT_TOLERANCE_SECONDS,
+) -> bool:
+    """What a receiver does: check the signature and that the timestamp is recent."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+        given = parts["v1"]
+    except (KeyError, ValueError):
+        return False
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance:
+        return False
+    expected = sign(secret, body, timestamp).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, given)
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    delivered: bool
+    status_code: int | None
+    error: str | None = None
+
+
+def deliver(
+    url: str, payload: dict[str, Any], secret: str, timeout: float, retries: int = 3
+) -> CallbackResult:
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: sign(secret, body, int(time.time())),
+        "User-Agent": "idp-platform-callback/1",
+    }
+    retry = urllib3.Retry(
+        total=retries,
+        backoff_factor=0.2,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"POST"}),
+        raise_on_status=False,
+    )
+    try:
+        response = urllib3.request(
+            "POST", url, body=body, headers=headers, timeout=urllib3.Timeout(total=timeout), retries=retry
+        )
+    except urllib3.exceptions.HTTPError as exc:
+        return CallbackResult(False, None, f"{type(exc).__name__}: {exc}")
+    ok = 200 <= response.status < 300
+    return CallbackResult(ok, response.status, None if ok else f"receiver answered HTTP {response.status}")

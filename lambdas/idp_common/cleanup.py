@@ -1,0 +1,62 @@
+"""Expire uploads that never arrived and purge documents past retention. Safe to re-run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from idp_common import uploads
+from idp_common.documents import DocumentStore, iso
+from idp_common.errors import TransitionRejectedError
+from idp_common.status import TERMINAL, DocumentStatus
+
+
+@dataclass
+class CleanupReport:
+    expired: list[str] = field(default_factory=list)
+    purged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _delete_prefix(s3: Any, bucket: str, prefix: str) -> None:
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+
+
+def run_cleanup(
+    *,
+    store: DocumentStore,
+    s3: Any,
+    input_bucket: str,
+    output_bucket: str,
+    now: datetime,
+    upload_expiry: timedelta,
+    default_retention_days: int,
+    retention_by_type: Mapping[str, int],
+) -> CleanupReport:
+    report = CleanupReport()
+    for record in store.by_status(DocumentStatus.PENDING_UPLOAD, iso(now - upload_expiry)):
+        try:
+            store.transition(record.document_id, DocumentStatus.EXPIRED, status_reason="upload never arrived")
+        except TransitionRejectedError:
+            report.skipped.append(record.document_id)  # the upload arrived meanwhile
+            continue
+        _delete_prefix(s3, input_bucket, f"{uploads.UPLOAD_PREFIX}{record.document_id}/")
+        report.expired.append(record.document_id)
+    shortest = min([default_retention_days, *retention_by_type.values()])
+    for status in sorted(TERMINAL):
+        for record in store.by_status(status, iso(now - timedelta(days=shortest))):
+            days = retention_by_type.get(record.document_type, default_retention_days)
+            if record.created_at >= iso(now - timedelta(days=days)):
+                continue
+            _delete_prefix(s3, input_bucket, f"{uploads.UPLOAD_PREFIX}{record.document_id}/")
+            _delete_prefix(s3, output_bucket, uploads.bda_output_prefix(record.document_id))
+            s3.delete_object(Bucket=output_bucket, Key=uploads.result_key(record.document_id))
+            store.delete(record.document_id)
+            report.purged.append(record.document_id)
+    return report

@@ -1,0 +1,70 @@
+"""Terminal status from the state machine's results, then the signed callback (never blocking the status)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from idp_common.callback import CallbackResult
+from idp_common.documents import DocumentRecord, DocumentStore
+from idp_common.errors import TransitionRejectedError
+from idp_common.flow import ProcessingFailed, ProcessingStarted, StatusUpdate
+from idp_common.status import DocumentStatus
+
+MAX_REASON_CHARS = 1000
+
+Notify = Callable[[str, dict[str, Any]], CallbackResult]
+
+
+def failure_reason(update: ProcessingFailed) -> str:
+    error = str(update.error.get("Error", "Error"))
+    cause = str(update.error.get("Cause", "")).strip()
+    return f"{error}: {cause}"[:MAX_REASON_CHARS] if cause else error
+
+
+def target_of(update: StatusUpdate) -> tuple[DocumentStatus, dict[str, Any]]:
+    if isinstance(update, ProcessingStarted):
+        return DocumentStatus.PROCESSING, {}
+    if isinstance(update, ProcessingFailed):
+        return DocumentStatus.FAILED, {"status_reason": failure_reason(update)}
+    reasons = update.language.reasons + update.classification.reasons + update.extraction.reasons
+    status = DocumentStatus.LOW_CONFIDENCE if reasons else DocumentStatus.COMPLETED
+    fields = {
+        "language": update.language.language,
+        "confidence": update.extraction.overall_confidence,
+        "output_key": update.extraction.output_key,
+        "status_reason": "; ".join(reasons)[:MAX_REASON_CHARS] if reasons else None,
+    }
+    return status, fields
+
+
+def callback_payload(record: DocumentRecord) -> dict[str, Any]:
+    return {
+        "document_id": record.document_id,
+        "document_type": record.document_type,
+        "status": record.status.value,
+        "status_reason": record.status_reason,
+        "confidence": record.confidence,
+        "language": record.language,
+        "updated_at": record.updated_at,
+    }
+
+
+def apply(update: StatusUpdate, store: DocumentStore, notify: Notify) -> DocumentRecord:
+    """Write the status; on a new terminal status, send the callback and record its outcome."""
+    target, fields = target_of(update)
+    try:
+        record = store.transition(update.document_id, target, **fields)
+    except TransitionRejectedError as exc:
+        current = store.get(update.document_id)
+        if current is not None and current.status is target:
+            return current  # a retried task: already applied, the callback was sent then
+        raise TransitionRejectedError(
+            update.document_id, target, current.status if current else None
+        ) from exc
+    if target is DocumentStatus.PROCESSING or not record.callback_url:
+        return record
+    result = notify(record.callback_url, callback_payload(record))
+    outcome = "delivered" if result.delivered else f"failed: {result.error}"
+    store.record_callback(record.document_id, outcome)
+    return record

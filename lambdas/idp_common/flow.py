@@ -1,0 +1,98 @@
+"""Payloads exchanged between the state machine's tasks (the ASL wires these fields by name)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ExecutionInput(Payload):
+    """What sqs_poller starts every execution with."""
+
+    document_id: str
+    document_type: str
+    bucket: str
+    key: str
+    poll_seconds: int = Field(ge=1)
+
+
+class BdaStart(Payload):
+    action: Literal["start"]
+    document_id: str
+    bucket: str
+    key: str
+
+
+class BdaPoll(Payload):
+    action: Literal["status"]
+    invocation_arn: str
+
+
+class BdaStep(Payload):
+    invocation_arn: str
+    status: str
+    output_uri: str | None = None
+    error: str | None = None
+
+
+class LanguageRequest(Payload):
+    document_id: str
+    output_uri: str
+
+
+class LanguageStep(Payload):
+    language: str | None
+    confidence: float
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ClassifyRequest(Payload):
+    document_id: str
+    document_type: str
+    output_uri: str
+
+
+class ClassificationStep(Payload):
+    detected_type: str | None
+    confidence: float
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ExtractRequest(Payload):
+    document_id: str
+    document_type: str
+    output_uri: str
+    language: str | None = None
+
+
+class ExtractionStep(Payload):
+    output_key: str
+    overall_confidence: float
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ProcessingStarted(Payload):
+    outcome: Literal["processing"]
+    document_id: str
+
+
+class ProcessingSucceeded(Payload):
+    outcome: Literal["processed"]
+    document_id: str
+    language: LanguageStep
+    classification: ClassificationStep
+    extraction: ExtractionStep
+
+
+class ProcessingFailed(Payload):
+    outcome: Literal["failed"]
+    document_id: str
+    error: dict[str, Any] = Field(default_factory=dict)  # Step Functions {Error, Cause}
+
+
+StatusUpdate = ProcessingStarted | ProcessingSucceeded | ProcessingFailed

@@ -1,0 +1,49 @@
+"""Record PROCESSING / the terminal status, emit metrics, and send the signed callback."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field, TypeAdapter
+
+from idp_common import aws, callback
+from idp_common.documents import DocumentStore
+from idp_common.finalize import apply
+from idp_common.flow import StatusUpdate
+from idp_common.observability import tools
+from idp_common.settings import StatusSettings
+
+logger, tracer, metrics = tools("status_updater")
+_UPDATE: TypeAdapter[StatusUpdate] = TypeAdapter(Annotated[StatusUpdate, Field(discriminator="outcome")])
+
+
+@cache
+def settings() -> StatusSettings:
+    return StatusSettings.from_env()
+
+
+@cache
+def callback_secret() -> str:
+    response = aws.client("secretsmanager").get_secret_value(SecretId=settings().callback_secret_id)
+    return str(response["SecretString"])
+
+
+def notify(url: str, payload: dict[str, Any]) -> callback.CallbackResult:
+    result = callback.deliver(url, payload, callback_secret(), settings().callback_timeout_seconds)
+    metrics.add_metric(
+        name="CallbackDelivered" if result.delivered else "CallbackFailed", unit="Count", value=1
+    )
+    return result
+
+
+@logger.inject_lambda_context(correlation_id_path="document_id")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    update = _UPDATE.validate_python(event)
+    record = apply(update, DocumentStore(aws.client("dynamodb"), settings().documents_table), notify)
+    metrics.add_dimension(name="status", value=record.status.value)
+    metrics.add_metric(name="DocumentStatus", unit="Count", value=1)
+    return {"document_id": record.document_id, "status": record.status.value}
