@@ -1,0 +1,1 @@
+"""Document-type configs: load, validate, convert to BDA blueprints, publish per environment."""

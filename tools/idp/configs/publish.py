@@ -1,0 +1,243 @@
+"""Publish validated doc-configs to one environment: S3, the config-cache table, BDA blueprints,
+then bump the config-version parameter so warm Lambdas reload. A second publish changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from idp.configs.validate import FILES, LoadedType
+
+S3_PREFIX = "doc-configs/"
+BLUEPRINT_STAGE = "LIVE"
+
+
+class BlueprintRegistry(Protocol):
+    def existing(self, names: set[str]) -> dict[str, tuple[str, str]]:
+        """name -> (arn, schema JSON) for the blueprints among `names` that exist."""
+        ...
+
+    def create(self, name: str, schema: str) -> str: ...
+
+    def update(self, arn: str, schema: str) -> None: ...
+
+    def attach(self, arns: list[str]) -> bool:
+        """Make these the project's custom-output blueprints; True if that changed anything."""
+        ...
+
+
+class BdaBlueprints:
+    """The real `bedrock-data-automation` control plane behind BlueprintRegistry."""
+
+    def __init__(self, client: Any, project_arn: str | None) -> None:
+        self._client = client
+        self._project_arn = project_arn
+
+    def existing(self, names: set[str]) -> dict[str, tuple[str, str]]:
+        found: dict[str, tuple[str, str]] = {}
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"resourceOwner": "ACCOUNT", "blueprintStageFilter": BLUEPRINT_STAGE}
+            if token:
+                kwargs["nextToken"] = token
+            page = self._client.list_blueprints(**kwargs)
+            for summary in page.get("blueprints", []):
+                name = summary.get("blueprintName")
+                if name in names:
+                    blueprint = self._client.get_blueprint(
+                        blueprintArn=summary["blueprintArn"], blueprintStage=BLUEPRINT_STAGE
+                    )["blueprint"]
+                    found[name] = (blueprint["blueprintArn"], blueprint["schema"])
+            token = page.get("nextToken")
+            if not token:
+                return found
+
+    def create(self, name: str, schema: str) -> str:
+        response = self._client.create_blueprint(
+            blueprintName=name, type="DOCUMENT", blueprintStage=BLUEPRINT_STAGE, schema=schema
+        )
+        return str(response["blueprint"]["blueprintArn"])
+
+    def update(self, arn: str, schema: str) -> None:
+        self._client.update_blueprint(blueprintArn=arn, schema=schema, blueprintStage=BLUEPRINT_STAGE)
+
+    def attach(self, arns: list[str]) -> bool:
+        if not self._project_arn:
+            return False
+        project = self._client.get_data_automation_project(
+            projectArn=self._project_arn, projectStage=BLUEPRINT_STAGE
+        )["project"]
+        current = {
+            b["blueprintArn"] for b in project.get("customOutputConfiguration", {}).get("blueprints", [])
+        }
+        if current == set(arns):
+            return False
+        self._client.update_data_automation_project(
+            projectArn=self._project_arn,
+            projectStage=BLUEPRINT_STAGE,
+            standardOutputConfiguration=project["standardOutputConfiguration"],
+            customOutputConfiguration={
+                "blueprints": [
+                    {"blueprintArn": arn, "blueprintStage": BLUEPRINT_STAGE} for arn in sorted(arns)
+                ]
+            },
+        )
+        return True
+
+
+@dataclass(frozen=True)
+class Target:
+    bucket: str
+    table: str
+    version_parameter: str
+
+
+@dataclass
+class PublishReport:
+    changes: list[str] = field(default_factory=list)
+    version: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def config_version(types: Mapping[str, LoadedType]) -> str:
+    """One hash over every type's content: equal content, equal version (so publishing is idempotent)."""
+    digest = hashlib.sha256()
+    for name in sorted(types):
+        digest.update(
+            f"{name}:{types[name].content_hash}:{_sha256(types[name].blueprint.encode())};".encode()
+        )
+    return digest.hexdigest()[:32]
+
+
+def _published_objects(s3: Any, bucket: str) -> dict[str, str]:
+    """key -> sha256 metadata of what is in the config bucket now."""
+    objects: dict[str, str] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=S3_PREFIX):
+        for item in page.get("Contents", []):
+            head = s3.head_object(Bucket=bucket, Key=item["Key"])
+            objects[item["Key"]] = head.get("Metadata", {}).get("sha256", "")
+    return objects
+
+
+def _published_items(dynamodb: Any, table: str) -> dict[str, str]:
+    items: dict[str, str] = {}
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+        for item in page.get("Items", []):
+            items[item["document_type"]["S"]] = item.get("content_hash", {}).get("S", "")
+    return items
+
+
+def _current_version(ssm: Any, parameter: str) -> str | None:
+    try:
+        return str(ssm.get_parameter(Name=parameter)["Parameter"]["Value"])
+    except ssm.exceptions.ParameterNotFound:
+        return None
+
+
+def _sync_s3(types: Mapping[str, LoadedType], s3: Any, bucket: str, act: bool, report: PublishReport) -> None:
+    wanted = {f"{S3_PREFIX}{name}/{file}": t.files[file] for name, t in types.items() for file in FILES}
+    present = _published_objects(s3, bucket)
+    for key, body in sorted(wanted.items()):
+        digest = _sha256(body)
+        if present.get(key) == digest:
+            continue
+        report.changes.append(f"s3: {'update' if key in present else 'create'} s3://{bucket}/{key}")
+        if act:
+            content_type = "text/plain; charset=utf-8" if key.endswith(".txt") else "application/json"
+            s3.put_object(
+                Bucket=bucket, Key=key, Body=body, ContentType=content_type, Metadata={"sha256": digest}
+            )
+    for key in sorted(set(present) - set(wanted)):
+        report.changes.append(f"s3: delete s3://{bucket}/{key}")
+        if act:
+            s3.delete_object(Bucket=bucket, Key=key)
+
+
+def _sync_blueprints(
+    types: Mapping[str, LoadedType], blueprints: BlueprintRegistry, act: bool, report: PublishReport
+) -> dict[str, str]:
+    """Create or update each type's blueprint; returns type -> blueprint ARN."""
+    by_name = {t.config.classification.blueprint_name: t for t in types.values()}
+    existing = blueprints.existing(set(by_name))
+    arns: dict[str, str] = {}
+    for bp_name, loaded in sorted(by_name.items()):
+        if bp_name not in existing:
+            report.changes.append(f"bda: create blueprint {bp_name}")
+            arns[loaded.name] = blueprints.create(bp_name, loaded.blueprint) if act else f"(new:{bp_name})"
+            continue
+        arn, schema = existing[bp_name]
+        arns[loaded.name] = arn
+        if json.loads(schema) != json.loads(loaded.blueprint):
+            report.changes.append(f"bda: update blueprint {bp_name}")
+            if act:
+                blueprints.update(arn, loaded.blueprint)
+    if act and blueprints.attach(sorted(arns.values())):
+        report.changes.append("bda: project blueprints updated")
+    return arns
+
+
+def _sync_table(
+    types: Mapping[str, LoadedType],
+    arns: Mapping[str, str],
+    *,
+    dynamodb: Any,
+    table: str,
+    act: bool,
+    report: PublishReport,
+) -> None:
+    items = _published_items(dynamodb, table)
+    for name, loaded in sorted(types.items()):
+        if items.get(name) == loaded.content_hash:
+            continue
+        report.changes.append(f"dynamodb: {'update' if name in items else 'put'} {table}/{name}")
+        if act:
+            dynamodb.put_item(
+                TableName=table,
+                Item={
+                    "document_type": {"S": name},
+                    "config": {"S": loaded.config.model_dump_json()},
+                    "schema": {"S": json.dumps(loaded.schema, sort_keys=True)},
+                    "prompt": {"S": loaded.prompt},
+                    "content_hash": {"S": loaded.content_hash},
+                    "blueprint_arn": {"S": arns[name]},
+                },
+            )
+    for name in sorted(set(items) - set(types)):
+        report.changes.append(f"dynamodb: delete {table}/{name}")
+        if act:
+            dynamodb.delete_item(TableName=table, Key={"document_type": {"S": name}})
+
+
+def publish(
+    types: Mapping[str, LoadedType],
+    *,
+    s3: Any,
+    dynamodb: Any,
+    ssm: Any,
+    blueprints: BlueprintRegistry,
+    target: Target,
+    dry_run: bool = False,
+) -> PublishReport:
+    """S3 files, then blueprints, then the cache table, then the version (the signal to reload) last."""
+    report = PublishReport(version=config_version(types))
+    act = not dry_run
+    _sync_s3(types, s3, target.bucket, act, report)
+    arns = _sync_blueprints(types, blueprints, act, report)
+    _sync_table(types, arns, dynamodb=dynamodb, table=target.table, act=act, report=report)
+    if _current_version(ssm, target.version_parameter) != report.version:
+        report.changes.append(f"ssm: {target.version_parameter} = {report.version}")
+        if act:
+            ssm.put_parameter(
+                Name=target.version_parameter, Value=report.version, Type="String", Overwrite=True
+            )
+    return report
