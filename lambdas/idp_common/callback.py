@@ -49,9 +49,7 @@ class CallbackResult:
     error: str | None = None
 
 
-def deliver(
-    url: str, payload: dict[str, Any], secret: str, timeout: float, retries: int = 3
-) -> CallbackResult:
+def deliver(url: str, payload: dict[str, Any], secret: str, timeout: float, retries: int = 3) -> CallbackResult:
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",

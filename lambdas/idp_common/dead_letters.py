@@ -44,9 +44,7 @@ def classify_message(body: str, receive_count: int) -> DeadLetter:
             ids.append(document_id)
     if not ids:
         return DeadLetter(FailureClass.UNATTRIBUTABLE, [], "no document id in the object keys")
-    return DeadLetter(
-        FailureClass.PROCESSING, ids, f"intake failed {receive_count} times; message moved to the DLQ"
-    )
+    return DeadLetter(FailureClass.PROCESSING, ids, f"intake failed {receive_count} times; message moved to the DLQ")
 
 
 @dataclass

@@ -82,9 +82,7 @@ class DocumentStore:
         )
 
     def get(self, document_id: str) -> DocumentRecord | None:
-        item = self._db.get_item(
-            TableName=self._table, Key={"document_id": {"S": document_id}}, ConsistentRead=True
-        )
+        item = self._db.get_item(TableName=self._table, Key={"document_id": {"S": document_id}}, ConsistentRead=True)
         return _from_item(item["Item"]) if "Item" in item else None
 
     def transition(self, document_id: str, target: DocumentStatus, **fields: Any) -> DocumentRecord:

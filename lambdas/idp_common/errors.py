@@ -34,6 +34,4 @@ class UnknownDocumentTypeError(IdpError):
     def __init__(self, document_type: str, known: list[str]) -> None:
         self.document_type = document_type
         self.known = known
-        super().__init__(
-            f"unknown or disabled document type {document_type!r}; known types: {', '.join(known)}"
-        )
+        super().__init__(f"unknown or disabled document type {document_type!r}; known types: {', '.join(known)}")

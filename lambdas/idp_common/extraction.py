@@ -29,9 +29,7 @@ def extract(*, document_id: str, doc_type: DocType, language: str | None, result
     data = dict(result.inference)
     fields = result.field_confidence
     overall = round(fmean(fields.values()), 4) if fields else 0.0
-    reasons = [
-        f"extracted data invalid at {problem}" for problem in schema_errors(data, doc_type.json_schema)
-    ]
+    reasons = [f"extracted data invalid at {problem}" for problem in schema_errors(data, doc_type.json_schema)]
     required = doc_type.json_schema.get("required", [])
     for name in required:
         threshold = doc_type.config.threshold_for(name)

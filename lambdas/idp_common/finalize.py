@@ -59,9 +59,7 @@ def apply(update: StatusUpdate, store: DocumentStore, notify: Notify) -> Documen
         current = store.get(update.document_id)
         if current is not None and current.status is target:
             return current  # a retried task: already applied, the callback was sent then
-        raise TransitionRejectedError(
-            update.document_id, target, current.status if current else None
-        ) from exc
+        raise TransitionRejectedError(update.document_id, target, current.status if current else None) from exc
     if target is DocumentStatus.PROCESSING or not record.callback_url:
         return record
     result = notify(record.callback_url, callback_payload(record))

@@ -92,9 +92,7 @@ class Intake:
         document_id = uploads.document_id_from_key(key)
         doc = self._store.get(document_id) if document_id else None
         if doc is None or doc.object_key != uploads.unquote_key(key):
-            return IntakeResult(
-                Disposition.UNKNOWN_UPLOAD, document_id, f"no pending document for object {key!r}"
-            )
+            return IntakeResult(Disposition.UNKNOWN_UPLOAD, document_id, f"no pending document for object {key!r}")
         if doc.status is DocumentStatus.PENDING_UPLOAD:
             max_bytes = self._configs.get(doc.document_type).config.max_upload_bytes
             size = record.s3.object.size

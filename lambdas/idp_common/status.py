@@ -21,9 +21,7 @@ TERMINAL: frozenset[DocumentStatus] = frozenset(
 
 # from -> allowed targets. Terminal states have no entry: they never change.
 TRANSITIONS: dict[DocumentStatus, frozenset[DocumentStatus]] = {
-    DocumentStatus.PENDING_UPLOAD: frozenset(
-        {DocumentStatus.QUEUED, DocumentStatus.EXPIRED, DocumentStatus.FAILED}
-    ),
+    DocumentStatus.PENDING_UPLOAD: frozenset({DocumentStatus.QUEUED, DocumentStatus.EXPIRED, DocumentStatus.FAILED}),
     DocumentStatus.QUEUED: frozenset({DocumentStatus.PROCESSING, DocumentStatus.FAILED}),
     DocumentStatus.PROCESSING: frozenset(
         {DocumentStatus.COMPLETED, DocumentStatus.LOW_CONFIDENCE, DocumentStatus.FAILED}

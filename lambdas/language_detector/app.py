@@ -33,7 +33,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = LanguageStep(
         language=guess.language, confidence=guess.confidence, reasons=[guess.reason] if guess.reason else []
     )
-    metrics.add_metric(
-        name="LanguageUndecided" if guess.reason else "LanguageDetected", unit="Count", value=1
-    )
+    metrics.add_metric(name="LanguageUndecided" if guess.reason else "LanguageDetected", unit="Count", value=1)
     return step.model_dump()

@@ -32,9 +32,7 @@ def callback_secret() -> str:
 
 def notify(url: str, payload: dict[str, Any]) -> callback.CallbackResult:
     result = callback.deliver(url, payload, callback_secret(), settings().callback_timeout_seconds)
-    metrics.add_metric(
-        name="CallbackDelivered" if result.delivered else "CallbackFailed", unit="Count", value=1
-    )
+    metrics.add_metric(name="CallbackDelivered" if result.delivered else "CallbackFailed", unit="Count", value=1)
     return result
 
 

@@ -58,8 +58,7 @@ def test_broken_workflow_fails_actionlint(tree: Path) -> None:
     write(
         tree,
         ".github/workflows/bad.yml",
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
-        "    steps:\n      - run: echo ${{ github.event.x }\n",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.x }\n",
     )
     code, output = lint_cli(tree, "actionlint")
     assert code == 1
@@ -74,9 +73,7 @@ def test_workflow_schema_violation_fails_check_jsonschema(tree: Path) -> None:
 
 
 def test_broken_shell_script_fails_shellcheck(tree: Path) -> None:
-    script = write(
-        tree, "scripts/deploy", "#!/usr/bin/env bash\nrm -rf $TARGET/*\nif [ $x == 1 ]; then echo; fi\n"
-    )
+    script = write(tree, "scripts/deploy", "#!/usr/bin/env bash\nrm -rf $TARGET/*\nif [ $x == 1 ]; then echo; fi\n")
     script.chmod(0o755)
     code, output = lint_cli(tree, "shellcheck")
     assert code == 1
@@ -106,9 +103,7 @@ def test_new_secret_fails_detect_secrets(tree: Path) -> None:
     assert outcome.status is lint.Status.FAILED
 
 
-def test_absent_binary_is_reported_as_skipped_with_reason(
-    tree: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_absent_binary_is_reported_as_skipped_with_reason(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tree, "modules/x/main.tf", 'resource "null_resource" "x" {}\n')
     monkeypatch.setenv("PATH", str(tree))  # nothing on PATH
     (outcome,) = lint.run_checks(tree, ["terraform-fmt"])

@@ -187,9 +187,7 @@ def check_doc_configs(root: Path) -> Outcome:
     return run_tool("doc-configs", [sys.executable, "-m", "idp", "configs", "validate", "doc-configs"], root)
 
 
-def binary_check(
-    check: str, binary: str, argv: Sequence[str], under: str, suffix: str
-) -> Callable[[Path], Outcome]:
+def binary_check(check: str, binary: str, argv: Sequence[str], under: str, suffix: str) -> Callable[[Path], Outcome]:
     """A check that needs a binary pinned in .mise.toml; run where present, reported as skipped where not."""
 
     def run(root: Path) -> Outcome:

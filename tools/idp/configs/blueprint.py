@@ -45,16 +45,12 @@ class _Converter:
     def leaf(self, spec: dict[str, Any], where: list[object]) -> dict[str, Any]:
         kind = spec.get("type")
         if kind not in SCALARS:
-            self.fail(
-                where, f"type {kind!r} is not supported by BDA blueprints (use one of {sorted(SCALARS)})"
-            )
+            self.fail(where, f"type {kind!r} is not supported by BDA blueprints (use one of {sorted(SCALARS)})")
         inference = spec.get(INFERENCE_KEY, "explicit")
         if inference not in {"explicit", "inferred"}:
             self.fail([*where, INFERENCE_KEY], "must be 'explicit' or 'inferred'")
         if not str(spec.get("description", "")).strip():
-            self.fail(
-                [*where, "description"], "every field needs a description: it becomes the BDA instruction"
-            )
+            self.fail([*where, "description"], "every field needs a description: it becomes the BDA instruction")
         return {"type": kind, "inferenceType": inference, "instruction": _instruction(spec)}
 
     def obj(self, name: str, spec: dict[str, Any], where: list[object]) -> str:
@@ -65,9 +61,7 @@ class _Converter:
             properties = {}
         self.definitions[ref] = {
             "type": "object",
-            "properties": {
-                key: self.leaf(sub, [*where, "properties", key]) for key, sub in properties.items()
-            },
+            "properties": {key: self.leaf(sub, [*where, "properties", key]) for key, sub in properties.items()},
         }
         return f"#/definitions/{ref}"
 
@@ -81,9 +75,7 @@ class _Converter:
                 self.fail(where, "an array field needs an `items` schema")
                 return {"type": "array", "instruction": _instruction(spec)}
             if not str(spec.get("description", "")).strip():
-                self.fail(
-                    [*where, "description"], "every field needs a description: it becomes the BDA instruction"
-                )
+                self.fail([*where, "description"], "every field needs a description: it becomes the BDA instruction")
             if items.get("type") == "object":
                 ref = self.obj(f"{name}_item", items, [*where, "items"])
                 return {"type": "array", "instruction": _instruction(spec), "items": {"$ref": ref}}
@@ -101,9 +93,7 @@ def to_blueprint(schema: dict[str, Any], class_name: str, path: str = "schema.js
     converter = _Converter(path)
     properties = schema.get("properties")
     if not isinstance(properties, dict) or not properties:
-        raise BlueprintError(
-            [Problem(path, pointer(["properties"]), "the schema needs top-level properties")]
-        )
+        raise BlueprintError([Problem(path, pointer(["properties"]), "the schema needs top-level properties")])
     converted = {name: converter.field(name, spec, ["properties", name]) for name, spec in properties.items()}
     if converter.problems:
         raise BlueprintError(converter.problems)

@@ -67,12 +67,10 @@ class BdaBlueprints:
     def attach(self, arns: list[str]) -> bool:
         if not self._project_arn:
             return False
-        project = self._client.get_data_automation_project(
-            projectArn=self._project_arn, projectStage=BLUEPRINT_STAGE
-        )["project"]
-        current = {
-            b["blueprintArn"] for b in project.get("customOutputConfiguration", {}).get("blueprints", [])
-        }
+        project = self._client.get_data_automation_project(projectArn=self._project_arn, projectStage=BLUEPRINT_STAGE)[
+            "project"
+        ]
+        current = {b["blueprintArn"] for b in project.get("customOutputConfiguration", {}).get("blueprints", [])}
         if current == set(arns):
             return False
         self._client.update_data_automation_project(
@@ -80,9 +78,7 @@ class BdaBlueprints:
             projectStage=BLUEPRINT_STAGE,
             standardOutputConfiguration=project["standardOutputConfiguration"],
             customOutputConfiguration={
-                "blueprints": [
-                    {"blueprintArn": arn, "blueprintStage": BLUEPRINT_STAGE} for arn in sorted(arns)
-                ]
+                "blueprints": [{"blueprintArn": arn, "blueprintStage": BLUEPRINT_STAGE} for arn in sorted(arns)]
             },
         )
         return True
@@ -113,9 +109,7 @@ def config_version(types: Mapping[str, LoadedType]) -> str:
     """One hash over every type's content: equal content, equal version (so publishing is idempotent)."""
     digest = hashlib.sha256()
     for name in sorted(types):
-        digest.update(
-            f"{name}:{types[name].content_hash}:{_sha256(types[name].blueprint.encode())};".encode()
-        )
+        digest.update(f"{name}:{types[name].content_hash}:{_sha256(types[name].blueprint.encode())};".encode())
     return digest.hexdigest()[:32]
 
 
@@ -154,9 +148,7 @@ def _sync_s3(types: Mapping[str, LoadedType], s3: Any, bucket: str, act: bool, r
         report.changes.append(f"s3: {'update' if key in present else 'create'} s3://{bucket}/{key}")
         if act:
             content_type = "text/plain; charset=utf-8" if key.endswith(".txt") else "application/json"
-            s3.put_object(
-                Bucket=bucket, Key=key, Body=body, ContentType=content_type, Metadata={"sha256": digest}
-            )
+            s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, Metadata={"sha256": digest})
     for key in sorted(set(present) - set(wanted)):
         report.changes.append(f"s3: delete s3://{bucket}/{key}")
         if act:
@@ -237,7 +229,5 @@ def publish(
     if _current_version(ssm, target.version_parameter) != report.version:
         report.changes.append(f"ssm: {target.version_parameter} = {report.version}")
         if act:
-            ssm.put_parameter(
-                Name=target.version_parameter, Value=report.version, Type="String", Overwrite=True
-            )
+            ssm.put_parameter(Name=target.version_parameter, Value=report.version, Type="String", Overwrite=True)
     return report

@@ -49,9 +49,7 @@ def _read_json(path: Path, label: str, problems: list[Problem]) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        problems.append(
-            Problem(label, "/", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
-        )
+        problems.append(Problem(label, "/", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"))
     except UnicodeDecodeError as exc:
         problems.append(Problem(label, "/", f"not UTF-8: {exc.reason}"))
     return None
@@ -62,16 +60,12 @@ def _schema_fields(schema: dict[str, Any]) -> set[str]:
     return set(properties) if isinstance(properties, dict) else set()
 
 
-def load_type(
-    folder: Path, root: Path, meta: Draft202012Validator
-) -> tuple[LoadedType | None, list[Problem]]:
+def load_type(folder: Path, root: Path, meta: Draft202012Validator) -> tuple[LoadedType | None, list[Problem]]:
     label = folder.relative_to(root.parent).as_posix()
     problems: list[Problem] = []
     missing = [name for name in FILES if not (folder / name).is_file()]
     for name in missing:
-        problems.append(
-            Problem(f"{label}/{name}", "/", f"missing file: every document type needs {', '.join(FILES)}")
-        )
+        problems.append(Problem(f"{label}/{name}", "/", f"missing file: every document type needs {', '.join(FILES)}"))
     if missing:
         return None, problems
     config_label, schema_label, prompt_label = (f"{label}/{name}" for name in FILES)
@@ -86,9 +80,7 @@ def load_type(
     if not prompt.strip():
         problems.append(Problem(prompt_label, "/", "prompt is empty"))
     elif len(prompt) > MAX_PROMPT_CHARS:
-        problems.append(
-            Problem(prompt_label, "/", f"prompt is {len(prompt)} characters; at most {MAX_PROMPT_CHARS}")
-        )
+        problems.append(Problem(prompt_label, "/", f"prompt is {len(prompt)} characters; at most {MAX_PROMPT_CHARS}"))
     if problems:
         return None, problems
     try:
@@ -138,9 +130,7 @@ def _check_schema(schema: Any, label: str) -> list[Problem]:
     fields = _schema_fields(schema)
     for index, name in enumerate(schema.get("required", []) or []):
         if name not in fields:
-            problems.append(
-                Problem(label, pointer(["required", index]), f"required field {name!r} is not a property")
-            )
+            problems.append(Problem(label, pointer(["required", index]), f"required field {name!r} is not a property"))
     return problems
 
 
@@ -163,9 +153,7 @@ def load_all(root: Path) -> tuple[dict[str, LoadedType], list[Problem]]:
         if name in owners:
             label = f"{root.name}/{loaded.name}/config.json"
             problems.append(
-                Problem(
-                    label, "/classification/blueprint_name", f"{name!r} is already used by {owners[name]}"
-                )
+                Problem(label, "/classification/blueprint_name", f"{name!r} is already used by {owners[name]}")
             )
         owners[name] = loaded.name
     if not types and not problems:

@@ -1,0 +1,74 @@
+"""What Lambda's SQS event source mapping does, for the local run (moto's ignores batchItemFailures).
+
+Receive a batch, hand it to sqs_poller as an SQS event, delete what succeeded; failures become
+visible again after the visibility timeout, and SQS's redrive policy moves them to the DLQ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(m["Body"].encode(), usedforsecurity=False).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for m in messages
+        ]
+    }
+
+
+class EventSourceMapping:
+    def __init__(self, sqs: Any, queue_url: str, handler: Handler, context: Any, region: str) -> None:
+        self._sqs = sqs
+        self._url = queue_url
+        self._handler = handler
+        self._context = context
+        self._region = region
+        self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.batches = 0
+        self.failures = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def poll_once(self) -> int:
+        response = self._sqs.receive_message(
+            QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"]
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return 0
+        result = self._handler(sqs_event(messages, self._arn, self._region), self._context)
+        failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        self.batches += 1
+        self.failures += len(failed)
+        for message in messages:
+            if message["MessageId"] not in failed:
+                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.poll_once()

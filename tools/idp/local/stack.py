@@ -1,0 +1,294 @@
+"""The embedded AWS: moto's server on 127.0.0.1 with the IDP resources, named as Terraform names them.
+
+Resource names come from idp.naming (the same source the modules follow). Only timings differ from
+the deployed stack, so a local run takes seconds: SQS visibility, receive count and BDA polling.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from idp.configs.publish import PublishReport, Target, publish
+from idp.configs.validate import load_all
+from idp.local.bda_double import LocalBlueprints, ReplayBda, load_recordings
+from idp.local.lambda_router import LambdaRouter
+from idp.naming import FUNCTIONS, Names
+from idp.paths import REPO_ROOT
+from idp_common import aws
+from idp_common.documents import STATUS_INDEX
+
+ASL_PATH = REPO_ROOT / "modules" / "orchestration" / "state-machine.asl.json"
+LOCAL_ACCOUNT = "123456789012"  # moto's default account
+LOCAL_REGION = "eu-west-1"
+
+
+@dataclass(frozen=True)
+class LocalTimings:
+    visibility_timeout: int = 2
+    max_receive_count: int = 3
+    bda_poll_seconds: int = 1
+    upload_expiry_seconds: int = 900
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def render_asl(names: Names, path: Path = ASL_PATH) -> str:
+    """The ASL with Terraform's templatefile() placeholders filled in as the module fills them."""
+    text = path.read_text()
+    for function in FUNCTIONS:
+        text = text.replace("${" + f"{function}_arn" + "}", names.function_arn(function))
+    if "${" in text:
+        raise ValueError(f"{path}: unfilled template placeholder left in the state machine")
+    json.loads(text)
+    return text
+
+
+def function_environment(
+    names: Names, timings: LocalTimings, *, bda_project_arn: str, bda_profile_arn: str
+) -> dict[str, str]:
+    """The environment variables of every function (the compute module sets the same keys)."""
+    return {
+        "DOCUMENTS_TABLE": names.documents_table,
+        "CONFIG_TABLE": names.config_table,
+        "CONFIG_VERSION_PARAMETER": names.config_version_parameter,
+        "INPUT_BUCKET": names.input_bucket,
+        "OUTPUT_BUCKET": names.output_bucket,
+        "UPLOAD_EXPIRY_SECONDS": str(timings.upload_expiry_seconds),
+        "RESULT_URL_EXPIRY_SECONDS": "900",
+        "STATE_MACHINE_ARN": names.state_machine_arn,
+        "BDA_POLL_SECONDS": str(timings.bda_poll_seconds),
+        "BDA_PROJECT_ARN": bda_project_arn,
+        "BDA_PROFILE_ARN": bda_profile_arn,
+        "BDA_STAGE": "LIVE",
+        "CALLBACK_SECRET_ID": names.callback_secret,
+        "CALLBACK_TIMEOUT_SECONDS": "5",
+        "RETENTION_DAYS": "90",
+        "DLQ_URL": f"{os.environ.get('AWS_ENDPOINT_URL', '')}/{LOCAL_ACCOUNT}/{names.intake_dlq}",
+        "INPUT_QUEUE_URL": f"{os.environ.get('AWS_ENDPOINT_URL', '')}/{LOCAL_ACCOUNT}/{names.intake_queue}",
+    }
+
+
+class EmbeddedAws:
+    """moto's ThreadedMotoServer with Step Functions executing for real and Lambda routed in-process."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.router = LambdaRouter()
+        self._server: Any = None
+        self._saved_env: dict[str, str | None] = {}
+
+    def client(self, service: str) -> Any:
+        return boto3.session.Session().client(
+            service, endpoint_url=self.endpoint, region_name=LOCAL_REGION, config=Config(retries={"max_attempts": 2})
+        )  # type: ignore[call-overload]
+
+    def _setenv(self, values: Mapping[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def start(self) -> None:
+        from moto.core.config import default_user_config  # noqa: PLC0415 - moto is a local-run dependency
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: PLC0415
+
+        default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        default_user_config["lambda"] = {"use_docker": False}
+        self._setenv(
+            {
+                "MOTO_PORT": str(self.port),  # where moto's Step Functions sends its own Lambda calls
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",  # pragma: allowlist secret
+                "AWS_DEFAULT_REGION": LOCAL_REGION,
+                "AWS_REGION": LOCAL_REGION,
+            }
+        )
+        os.environ.pop("AWS_PROFILE", None)
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        self.router.install()
+        aws.reset_clients()
+
+    def stop(self) -> None:
+        self.router.uninstall()
+        if self._server is not None:
+            self._server.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        aws.reset_clients()
+
+
+@dataclass
+class Deployment:
+    """What `provision` created: names, URLs and the doubles wired into the handlers."""
+
+    names: Names
+    input_queue_url: str
+    dlq_url: str
+    callback_secret: str
+    bda: ReplayBda
+    blueprints: LocalBlueprints
+    publish_report: PublishReport
+
+
+def provision(cloud: EmbeddedAws, names: Names, timings: LocalTimings, configs_dir: Path) -> Deployment:
+    c = cloud.client
+    kms_key = c("kms").create_key(Description=f"{names.prefix} data key")["KeyMetadata"]["Arn"]
+    s3 = c("s3")
+    for bucket in (names.input_bucket, names.output_bucket, names.config_bucket, names.audit_bucket):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION})
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key}}
+                ]
+            },
+        )
+    ddb = c("dynamodb")
+    ddb.create_table(
+        TableName=names.documents_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "document_id", "AttributeType": "S"},
+            {"AttributeName": "status", "AttributeType": "S"},
+            {"AttributeName": "created_at", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": STATUS_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "status", "KeyType": "HASH"},
+                    {"AttributeName": "created_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    ddb.update_time_to_live(
+        TableName=names.documents_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
+    ddb.create_table(
+        TableName=names.config_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "document_type", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "document_type", "KeyType": "HASH"}],
+    )
+    sqs = c("sqs")
+    dlq_url = sqs.create_queue(QueueName=names.intake_dlq, Attributes={"KmsMasterKeyId": kms_key})["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(
+        QueueName=names.intake_queue,
+        Attributes={
+            "KmsMasterKeyId": kms_key,
+            "VisibilityTimeout": str(timings.visibility_timeout),
+            "ReceiveMessageWaitTimeSeconds": "1",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": timings.max_receive_count}),
+        },
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=names.input_bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
+                }
+            ]
+        },
+    )
+    callback_secret = secrets.token_hex(32)
+    c("secretsmanager").create_secret(Name=names.callback_secret, SecretString=callback_secret, KmsKeyId=kms_key)
+    role_arn = c("iam").create_role(
+        RoleName=f"{names.prefix}-local-lambda",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    bda_project = f"arn:aws:bedrock:{LOCAL_REGION}:{LOCAL_ACCOUNT}:data-automation-project/{names.prefix}-local"
+    bda_profile = f"arn:aws:bedrock:{LOCAL_REGION}:{LOCAL_ACCOUNT}:data-automation-profile/eu.data-automation-v1"
+    env = function_environment(names, timings, bda_project_arn=bda_project, bda_profile_arn=bda_profile)
+    env["DLQ_URL"], env["INPUT_QUEUE_URL"] = dlq_url, queue_url
+    lam = c("lambda")
+    for function in FUNCTIONS:
+        lam.create_function(
+            FunctionName=names.function(function),
+            Role=role_arn,
+            PackageType="Image",
+            Code={"ImageUri": f"{LOCAL_ACCOUNT}.dkr.ecr.{LOCAL_REGION}.amazonaws.com/{names.prefix}/{function}:local"},
+            Environment={"Variables": env},
+            Architectures=["arm64"],
+        )
+        cloud.router.register_module(names.function(function), f"{function}.app")
+    c("stepfunctions").create_state_machine(
+        name=names.state_machine, definition=render_asl(names), roleArn=role_arn, type="STANDARD"
+    )
+    # The handlers run in this process: they read the same variables Lambda would give them.
+    cloud._setenv({**env, "POWERTOOLS_METRICS_NAMESPACE": "IDP", "POWERTOOLS_TRACE_DISABLED": "true"})
+
+    blueprints = LocalBlueprints(account_id=LOCAL_ACCOUNT, region=LOCAL_REGION)
+    types, problems = load_all(configs_dir)
+    if problems:
+        raise ValueError("doc-configs are invalid:\n" + "\n".join(map(str, problems)))
+    report = publish(
+        types,
+        s3=s3,
+        dynamodb=ddb,
+        ssm=c("ssm"),
+        blueprints=blueprints,
+        target=Target(names.config_bucket, names.config_table, names.config_version_parameter),
+    )
+    bda = ReplayBda(s3=s3, recordings=load_recordings(), account_id=LOCAL_ACCOUNT, region=LOCAL_REGION)
+    import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - the handler module, wired to the double
+
+    orchestrator.GATEWAY = bda
+    return Deployment(names, queue_url, dlq_url, callback_secret, bda, blueprints, report)
+
+
+@contextmanager
+def embedded_stack(
+    names: Names | None = None, timings: LocalTimings | None = None, configs_dir: Path | None = None
+) -> Iterator[tuple[EmbeddedAws, Deployment]]:
+    cloud = EmbeddedAws()
+    cloud.start()
+    try:
+        deployment = provision(
+            cloud,
+            names or Names("idp", "local", LOCAL_ACCOUNT, LOCAL_REGION),
+            timings or LocalTimings(),
+            configs_dir or REPO_ROOT / "doc-configs",
+        )
+        yield cloud, deployment
+    finally:
+        import bda_orchestrator.app as orchestrator  # noqa: PLC0415
+
+        orchestrator.GATEWAY = None
+        cloud.stop()
