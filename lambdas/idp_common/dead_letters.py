@@ -73,7 +73,7 @@ def drain(
             report.received += 1
             count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "0"))
             letter = classify_message(message["Body"], count)
-            report.by_class[letter.failure] = report.by_class.get(letter.failure, 0) + 1
+            report.by_class[letter.failure.value] = report.by_class.get(letter.failure.value, 0) + 1
             if redrive and letter.failure is FailureClass.PROCESSING:
                 sqs.send_message(QueueUrl=input_queue_url, MessageBody=message["Body"])
                 report.redriven += 1

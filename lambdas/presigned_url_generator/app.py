@@ -1,14 +1,14 @@
 """API: POST /documents (presigned upload), GET /documents/{id} (status), GET /health."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Powertools reads the route signatures at runtime
+# (through tracer's wrapper), and string annotations would not resolve there.
 from datetime import timedelta
 from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
@@ -124,7 +124,7 @@ def health() -> dict[str, str]:
     },
 )
 @tracer.capture_method
-def create_document(request: CreateDocumentRequest) -> Response[str]:
+def create_document(request: Annotated[CreateDocumentRequest, Body()]) -> Response[str]:
     s = settings()
     try:
         doc_type = configs().get(request.document_type)

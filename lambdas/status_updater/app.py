@@ -42,6 +42,5 @@ def notify(url: str, payload: dict[str, Any]) -> callback.CallbackResult:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     update = _UPDATE.validate_python(event)
     record = apply(update, DocumentStore(aws.client("dynamodb"), settings().documents_table), notify)
-    metrics.add_dimension(name="status", value=record.status.value)
-    metrics.add_metric(name="DocumentStatus", unit="Count", value=1)
+    metrics.add_metric(name=f"Documents{record.status.value.title().replace('_', '')}", unit="Count", value=1)
     return {"document_id": record.document_id, "status": record.status.value}

@@ -50,16 +50,16 @@ class ReplayBda:
     polls_before_done: int = 1
     throttle_first_starts: int = 0  # fault injection: this many start calls are throttled per document
     _jobs: dict[str, _Job] = field(default_factory=dict)
-    _throttled: dict[str, int] = field(default_factory=dict)
+    throttled: dict[str, int] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     starts: list[str] = field(default_factory=list)  # document ids, one per accepted start
 
     def start(self, *, document_id: str, input_uri: str, output_uri: str) -> str:
         with self._lock:
-            seen = self._throttled.get(document_id, 0)
+            seen = self.throttled.get(document_id, 0)
             if seen < self.throttle_first_starts:
-                self._throttled[document_id] = seen + 1
+                self.throttled[document_id] = seen + 1
                 raise BdaThrottledError("ThrottlingException: Rate exceeded (injected)")
             for arn, job in self._jobs.items():  # clientToken = document_id: a repeat returns the same job
                 if job.document_id == document_id:

@@ -60,8 +60,12 @@ class EventSourceMapping:
         messages = response.get("Messages", [])
         if not messages:
             return 0
-        result = self._handler(sqs_event(messages, self._arn, self._region), self._context)
-        failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        try:
+            result = self._handler(sqs_event(messages, self._arn, self._region), self._context)
+            failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        except Exception:  # a function error fails the whole batch, as in Lambda
+            # (Powertools raises when every record of a batch failed.)
+            failed = {m["MessageId"] for m in messages}
         self.batches += 1
         self.failures += len(failed)
         for message in messages:

@@ -7,9 +7,11 @@ the deployed stack, so a local run takes seconds: SQS visibility, receive count 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import socket
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -103,7 +105,14 @@ class EmbeddedAws:
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
 
-    def start(self) -> None:
+    def start(self, *, quiet: bool = True) -> None:
+        if quiet:
+            # The handlers log JSON and print EMF metrics to stdout, as in Lambda; a person running
+            # the demo wants the table. `idp demo --verbose` keeps them.
+            self._setenv({"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"})
+            logging.getLogger("moto").setLevel(logging.CRITICAL)  # e.g. each Fail state's stack trace
+            warnings.filterwarnings("ignore", module="aws_lambda_powertools")
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         from moto.core.config import default_user_config  # noqa: PLC0415 - moto is a local-run dependency
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: PLC0415
 
@@ -275,10 +284,14 @@ def provision(cloud: EmbeddedAws, names: Names, timings: LocalTimings, configs_d
 
 @contextmanager
 def embedded_stack(
-    names: Names | None = None, timings: LocalTimings | None = None, configs_dir: Path | None = None
+    names: Names | None = None,
+    timings: LocalTimings | None = None,
+    configs_dir: Path | None = None,
+    *,
+    quiet: bool = True,
 ) -> Iterator[tuple[EmbeddedAws, Deployment]]:
     cloud = EmbeddedAws()
-    cloud.start()
+    cloud.start(quiet=quiet)
     try:
         deployment = provision(
             cloud,

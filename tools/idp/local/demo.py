@@ -1,0 +1,304 @@
+"""`idp demo`: send sample documents through the real system on an embedded AWS and report.
+
+Entry points are the real ones: HTTP to the API handler (behind a local API Gateway stand-in),
+a presigned POST over HTTP to the embedded S3, S3 -> SQS notifications, sqs_poller, the state
+machine executed by moto, and signed callbacks to a local receiver.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import urllib3
+
+from idp.local.api_gateway import LocalApiGateway
+from idp.local.event_source import EventSourceMapping
+from idp.local.lambda_router import LocalContext
+from idp.local.receiver import CallbackReceiver
+from idp.local.samples import SAMPLES, SAMPLES_DIR, Sample
+from idp.local.stack import LOCAL_REGION, Deployment, EmbeddedAws, LocalTimings, embedded_stack
+from idp_common.status import TERMINAL, DocumentStatus
+
+
+class Fault(StrEnum):
+    BDA_THROTTLING = "bda-throttling"
+    HANDLER_ERROR = "handler-error"
+    POISON_MESSAGE = "poison-message"
+    DUPLICATE_EVENT = "duplicate-event"
+
+
+@dataclass
+class Tracked:
+    label: str
+    declared_type: str
+    expected: DocumentStatus
+    document_id: str = ""
+    submitted: float = 0.0
+    finished: float | None = None
+    status: str = "NEW"
+    language: str | None = None
+    confidence: float | None = None
+    reason: str | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.finished is None else round(self.finished - self.submitted, 2)
+
+
+@dataclass
+class DemoResult:
+    documents: list[Tracked]
+    elapsed: float
+    invariants: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        statuses_ok = all(d.status == d.expected for d in self.documents)
+        return statuses_ok and all(ok for ok, _ in self.invariants.values())
+
+    @property
+    def throughput(self) -> float:
+        return len(self.documents) / self.elapsed if self.elapsed else 0.0
+
+
+class Api:
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url
+        self.http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(total=30))
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        data = json.dumps(body).encode() if body is not None else None
+        response = self.http.request(method, self.base + path, body=data, headers={"Content-Type": "application/json"})
+        return response.status, json.loads(response.data or b"{}")
+
+    def upload(self, upload: dict[str, Any], filename: str, content_type: str, body: bytes) -> int:
+        fields: dict[str, Any] = dict(upload["fields"])
+        fields["file"] = (filename, body, content_type)
+        return int(self.http.request("POST", upload["url"], fields=fields).status)
+
+
+def s3_notification(bucket: str, key: str, size: Any) -> str:
+    """The body S3 sends to SQS for an ObjectCreated event (used to inject duplicates and poison)."""
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": LOCAL_REGION,
+        "eventName": "ObjectCreated:Post",
+        "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": size}},
+    }
+    return json.dumps({"Records": [record]})
+
+
+class DemoRun:
+    def __init__(self, cloud: EmbeddedAws, deployment: Deployment, faults: set[Fault]) -> None:
+        self.cloud = cloud
+        self.dep = deployment
+        self.faults = faults
+        self.receiver = CallbackReceiver(deployment.callback_secret)
+        import dlq_analyzer.app as dlq_app  # noqa: PLC0415 - handlers are imported once the stack is up
+        import presigned_url_generator.app as api_app  # noqa: PLC0415
+        import sqs_poller.app as poller_app  # noqa: PLC0415
+
+        self.gateway = LocalApiGateway(api_app.handler)
+        self.dlq_handler = dlq_app.handler
+        self.esm = EventSourceMapping(
+            cloud.client("sqs"),
+            deployment.input_queue_url,
+            poller_app.handler,
+            LocalContext("sqs_poller"),
+            LOCAL_REGION,
+        )
+        self.api: Api | None = None
+        self.events: list[str] = []
+
+    def __enter__(self) -> DemoRun:
+        self.receiver.start()
+        self.gateway.start()
+        self.esm.start()
+        self.api = Api(self.gateway.url)
+        if Fault.BDA_THROTTLING in self.faults:
+            self.dep.bda.throttle_first_starts = 1
+        if Fault.HANDLER_ERROR in self.faults:
+            self.cloud.router.faults[self.dep.names.function("document_classifier")] = 2
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.esm.stop()
+        self.gateway.stop()
+        self.receiver.stop()
+
+    def submit(self, sample: Sample, tracked: Tracked) -> dict[str, Any]:
+        assert self.api is not None  # noqa: S101 - inside the context
+        status, body = self.api.call(
+            "POST",
+            "/documents",
+            {
+                "document_type": sample.declared_type,
+                "content_type": sample.content_type,
+                "filename": sample.filename,
+                "callback_url": self.receiver.url,
+            },
+        )
+        if status != 201:
+            raise RuntimeError(f"POST /documents for {sample.name} answered {status}: {body}")
+        tracked.document_id = body["document_id"]
+        tracked.submitted = time.monotonic()
+        return dict(body)
+
+    def upload(self, sample: Sample, created: dict[str, Any]) -> None:
+        assert self.api is not None  # noqa: S101
+        data = (SAMPLES_DIR / "documents" / sample.filename).read_bytes()
+        code = self.api.upload(created["upload"], sample.filename, sample.content_type, data)
+        if code not in (200, 201, 204):
+            raise RuntimeError(f"upload of {sample.name} answered HTTP {code}")
+
+    def inject_duplicate(self, created: dict[str, Any]) -> None:
+        key = created["upload"]["fields"]["key"]
+        self.cloud.client("sqs").send_message(
+            QueueUrl=self.dep.input_queue_url, MessageBody=s3_notification(self.dep.names.input_bucket, key, 1)
+        )
+        self.events.append("duplicate S3 event sent for the first document")
+
+    def inject_poison(self, tracked: Tracked) -> None:
+        assert self.api is not None  # noqa: S101
+        status, body = self.api.call(
+            "POST",
+            "/documents",
+            {"document_type": "invoice", "content_type": "application/pdf", "filename": "poison.pdf"},
+        )
+        if status != 201:
+            raise RuntimeError(f"POST /documents for the poison message answered {status}: {body}")
+        tracked.document_id = body["document_id"]
+        tracked.submitted = time.monotonic()
+        key = body["upload"]["fields"]["key"]
+        bad = s3_notification(self.dep.names.input_bucket, key, "not-a-number")
+        self.cloud.client("sqs").send_message(QueueUrl=self.dep.input_queue_url, MessageBody=bad)
+        self.events.append("poison SQS message sent (an S3 event whose object size is not a number)")
+
+    def stray_upload(self) -> None:
+        key = f"uploads/{uuid.uuid4()}/stray.pdf"
+        self.cloud.client("s3").put_object(Bucket=self.dep.names.input_bucket, Key=key, Body=b"%PDF-1.4 stray")
+        self.events.append(f"upload for an unknown document id: {key}")
+
+    def refresh(self, tracked: Tracked) -> None:
+        assert self.api is not None  # noqa: S101
+        status, body = self.api.call("GET", f"/documents/{tracked.document_id}")
+        if status != 200:
+            return
+        tracked.status = body["status"]
+        tracked.language = body.get("language")
+        tracked.confidence = body.get("confidence")
+        tracked.reason = body.get("status_reason")
+        if tracked.status in TERMINAL and tracked.finished is None:
+            tracked.finished = time.monotonic()
+
+    def drain_dlq(self) -> dict[str, Any]:
+        return dict(self.dlq_handler({}, LocalContext("dlq_analyzer")))
+
+
+def plan_documents(count: int | None) -> list[Sample]:
+    pool = list(SAMPLES)
+    return pool if count is None else list(itertools.islice(itertools.cycle(pool), count))
+
+
+def check_invariants(run: DemoRun, docs: list[Tracked]) -> dict[str, tuple[bool, str]]:
+    results: dict[str, tuple[bool, str]] = {}
+    not_terminal = [d.label for d in docs if d.status not in TERMINAL]
+    results["every document in exactly one terminal state"] = (
+        not not_terminal,
+        "all terminal" if not not_terminal else f"stuck: {', '.join(not_terminal)}",
+    )
+    starts = Counter(run.dep.bda.starts)
+    twice = [doc for doc, n in starts.items() if n > 1]
+    sfn = run.cloud.client("stepfunctions")
+    executions = sfn.list_executions(stateMachineArn=run.dep.names.state_machine_arn)["executions"]
+    per_doc = Counter(e["name"] for e in executions)
+    twice += [name for name, n in per_doc.items() if n > 1]
+    results["no document processed twice"] = (
+        not twice,
+        f"{len(executions)} executions, {sum(starts.values())} BDA jobs" if not twice else f"twice: {twice}",
+    )
+    attrs = run.cloud.client("sqs").get_queue_attributes(
+        QueueUrl=run.dep.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    left = int(attrs["ApproximateNumberOfMessages"])
+    results["DLQ drained by dlq_analyzer"] = (left == 0, f"{left} message(s) left")
+    unsigned = [r for r in run.receiver.received if not r.signature_valid]
+    flow_docs = [d for d in docs if d.document_id in per_doc]
+    missing = [d.label for d in flow_docs if len(run.receiver.for_document(d.document_id)) != 1]
+    results["one signed callback per processed document"] = (
+        not unsigned and not missing,
+        f"{len(run.receiver.received)} callbacks, all signatures valid"
+        if not unsigned and not missing
+        else f"bad signatures: {len(unsigned)}; missing/duplicated: {missing}",
+    )
+    return results
+
+
+def run_demo(
+    *,
+    documents: int | None = None,
+    faults: set[Fault] | None = None,
+    timeout: float | None = None,
+    progress: Any = None,
+    verbose: bool = False,
+) -> DemoResult:
+    faults = faults or set()
+    started = time.monotonic()
+    samples = plan_documents(documents)
+    deadline_after = timeout or 60.0 + 1.0 * len(samples)
+    with (
+        embedded_stack(timings=LocalTimings(), quiet=not verbose) as (cloud, deployment),
+        DemoRun(cloud, deployment, faults) as run,
+    ):
+        tracked: list[Tracked] = []
+        for index, sample in enumerate(samples):
+            label = sample.name if documents is None else f"{sample.name}#{index + 1}"
+            doc = Tracked(label, sample.declared_type, sample.expected)
+            created = run.submit(sample, doc)
+            run.upload(sample, created)
+            tracked.append(doc)
+            if index == 0 and Fault.DUPLICATE_EVENT in faults:
+                run.inject_duplicate(created)
+        if Fault.POISON_MESSAGE in faults:
+            poison = Tracked("poison-message", "invoice", DocumentStatus.FAILED)
+            run.inject_poison(poison)
+            tracked.append(poison)
+        run.stray_upload()
+        if progress is not None:
+            progress.start(len(tracked))
+        deadline = time.monotonic() + deadline_after
+        last_dlq = 0.0
+        while time.monotonic() < deadline:
+            pending = [d for d in tracked if d.status not in TERMINAL]
+            for doc in pending:
+                run.refresh(doc)
+            if progress is not None:
+                progress.update(sum(d.status in TERMINAL for d in tracked))
+            if not [d for d in tracked if d.status not in TERMINAL]:
+                break
+            if time.monotonic() - last_dlq > 2.0:  # dlq_analyzer's schedule, compressed
+                run.drain_dlq()
+                last_dlq = time.monotonic()
+            time.sleep(0.3)
+        time.sleep(0.5)  # let in-flight duplicate events settle before the invariants are read
+        run.drain_dlq()
+        invariants = check_invariants(run, tracked)
+        throttled = sum(deployment.bda.throttled.values())
+        failed_calls = Counter(name for name, ok in cloud.router.invocations if not ok)
+        events = [
+            *run.events,
+            f"event source: {run.esm.batches} batches, {run.esm.failures} failed records",
+            f"BDA throttled {throttled} start call(s); the state machine retried them",
+            "failed handler invocations (retried or caught): "
+            + (", ".join(f"{name} x{n}" for name, n in sorted(failed_calls.items())) or "none"),
+        ]
+        return DemoResult(tracked, time.monotonic() - started, invariants, events)

@@ -1,0 +1,69 @@
+"""How `idp demo` shows a run to a person: a progress bar while it works, then a table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from idp.local.demo import DemoResult
+
+STATUS_STYLE = {"COMPLETED": "green", "LOW_CONFIDENCE": "yellow", "FAILED": "red", "EXPIRED": "magenta"}
+
+
+class ProgressBar:
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]processing documents"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task: Any = None
+
+    def start(self, total: int) -> None:
+        self._progress.start()
+        self._task = self._progress.add_task("documents", total=total)
+
+    def update(self, done: int) -> None:
+        self._progress.update(self._task, completed=done)
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def render(result: DemoResult, console: Console) -> None:
+    table = Table(title="IDP demo — documents", title_justify="left")
+    for column in ("document", "type", "status", "expected", "language", "confidence", "seconds"):
+        table.add_column(column, justify="right" if column in {"confidence", "seconds"} else "left")
+    for doc in result.documents:
+        style = STATUS_STYLE.get(doc.status, "bold red")
+        mark = "" if doc.status == doc.expected else " ✗"
+        table.add_row(
+            doc.label,
+            doc.declared_type,
+            f"[{style}]{doc.status}[/]{mark}",
+            doc.expected.value,
+            doc.language or "-",
+            f"{doc.confidence:.2f}" if doc.confidence is not None else "-",
+            f"{doc.seconds:.1f}" if doc.seconds is not None else "stuck",
+        )
+    console.print(table)
+    counts: dict[str, int] = {}
+    for doc in result.documents:
+        counts[doc.status] = counts.get(doc.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    console.print(
+        f"[bold]{len(result.documents)} documents[/] in {result.elapsed:.1f} s "
+        f"({result.throughput:.2f} documents/second): {summary}"
+    )
+    for event in result.events:
+        console.print(f"  • {event}")
+    for name, (ok, detail) in result.invariants.items():
+        console.print(f"  {'[green]✓[/]' if ok else '[red]✗[/]'} {name}: {detail}")
+    verdict = "[bold green]PASS[/]" if result.ok else "[bold red]FAIL[/]"
+    console.print(f"demo: {verdict}")
