@@ -87,5 +87,94 @@ def demo_command(
         raise typer.Exit(1)
 
 
+configs_app = typer.Typer(help="Document-type configs: validate, publish.", no_args_is_help=True)
+app.add_typer(configs_app, name="configs")
+samples_app = typer.Typer(help="Sample documents and BDA recordings for the local run.", no_args_is_help=True)
+app.add_typer(samples_app, name="samples")
+
+
+@configs_app.command("validate")
+def configs_validate(
+    directory: Annotated[Path, typer.Argument(help="The doc-configs folder.")] = Path("doc-configs"),
+) -> None:
+    """Meta-schema, JSON Schema compile and blueprint conversion; every problem as `path: pointer: message`."""
+    from idp.configs.validate import load_all  # noqa: PLC0415
+
+    if not directory.is_dir():
+        typer.echo(f"error: {directory} is not a folder", err=True)
+        raise typer.Exit(2)
+    types, problems = load_all(directory)
+    for problem in problems:
+        typer.echo(str(problem))
+    if problems:
+        typer.echo(f"doc-configs: {len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"doc-configs: {len(types)} document types valid ({', '.join(sorted(types))})")
+
+
+@configs_app.command("publish")
+def configs_publish(
+    env: Annotated[str, typer.Option(help="Environment name (dev, test, prod).")],
+    directory: Annotated[Path, typer.Option("--dir", help="The doc-configs folder.")] = Path("doc-configs"),
+    project: Annotated[str, typer.Option(help="Project prefix of the resource names.")] = "idp",
+    region: Annotated[str | None, typer.Option(help="AWS region (default: the SDK's).")] = None,
+    bda_project_arn: Annotated[
+        str | None, typer.Option(help="Attach the blueprints to this BDA project.", envvar="IDP_BDA_PROJECT_ARN")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Print the changes; change nothing.")] = False,
+) -> None:
+    """Validate, then publish to the env's config bucket, cache table, BDA blueprints and version parameter."""
+    import boto3  # noqa: PLC0415
+
+    from idp.configs.publish import BdaBlueprints, Target, publish  # noqa: PLC0415
+    from idp.configs.validate import load_all  # noqa: PLC0415
+    from idp.naming import Names  # noqa: PLC0415
+
+    types, problems = load_all(directory)
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem))
+        typer.echo("publish refused: doc-configs are invalid", err=True)
+        raise typer.Exit(1)
+    session = boto3.session.Session(region_name=region)
+    account = session.client("sts").get_caller_identity()["Account"]
+    names = Names(project, env, account, session.region_name)
+    report = publish(
+        types,
+        s3=session.client("s3"),
+        dynamodb=session.client("dynamodb"),
+        ssm=session.client("ssm"),
+        blueprints=BdaBlueprints(session.client("bedrock-data-automation"), bda_project_arn),
+        target=Target(names.config_bucket, names.config_table, names.config_version_parameter),
+        dry_run=dry_run,
+    )
+    for change in report.changes:
+        typer.echo(("would " if dry_run else "") + change)
+    typer.echo(f"config version {report.version}: {len(report.changes)} change(s){' (dry run)' if dry_run else ''}")
+
+
+@samples_app.command("generate")
+def samples_generate() -> None:
+    """Regenerate samples/ (documents, synthetic BDA recordings, manifest) deterministically."""
+    from idp.local.samples import generate  # noqa: PLC0415
+
+    for path in generate():
+        typer.echo(str(path))
+
+
+@app.command("openapi")
+def openapi_command(
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """The API's OpenAPI document, generated from the Powertools resolver (committed as docs/openapi.json)."""
+    from idp.openapi import openapi_json  # noqa: PLC0415
+
+    text = openapi_json()
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text)
+
+
 def main() -> None:
     app()
