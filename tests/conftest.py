@@ -36,3 +36,81 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+# --- AWS fixtures (moto) -----------------------------------------------------------------------
+import importlib  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
+
+import boto3  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from idp.local.lambda_router import LambdaRouter  # noqa: E402
+from idp.local.stack import LOCAL_ACCOUNT, LOCAL_REGION, Deployment, LocalTimings, provision  # noqa: E402
+from idp.naming import FUNCTIONS, Names  # noqa: E402
+from idp_common import aws  # noqa: E402
+
+MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+
+def reset_handler_caches() -> None:
+    """Handlers cache settings, clients and configs per container; each test is a new container."""
+    aws.reset_clients()
+    for function in FUNCTIONS:
+        module = importlib.import_module(f"{function}.app")
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+    import bda_orchestrator.app as orchestrator
+
+    orchestrator.GATEWAY = None
+
+
+@dataclass
+class InProcessAws:
+    """moto in-process (mock_aws) with the same interface the local run's EmbeddedAws has."""
+
+    monkeypatch: pytest.MonkeyPatch
+    router: LambdaRouter
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=LOCAL_REGION)  # type: ignore[call-overload]
+
+    def setenv(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self.monkeypatch.setenv(key, value)
+
+
+@dataclass
+class Stack:
+    cloud: InProcessAws
+    deployment: Deployment
+
+    @property
+    def names(self) -> Names:
+        return self.deployment.names
+
+    def client(self, service: str) -> Any:
+        return self.cloud.client(service)
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """The whole IDP stack provisioned in moto, handlers wired, doc-configs published."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+    reset_handler_caches()
+    with mock_aws(config=MOTO_CONFIG):
+        router = LambdaRouter()
+        router.install()
+        try:
+            cloud = InProcessAws(monkeypatch, router)
+            deployment = provision(
+                cloud, Names("idp", "test", LOCAL_ACCOUNT, LOCAL_REGION), LocalTimings(), REPO_ROOT / "doc-configs"
+            )
+            yield Stack(cloud, deployment)
+        finally:
+            router.uninstall()
+            reset_handler_caches()

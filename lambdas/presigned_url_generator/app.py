@@ -103,6 +103,11 @@ def invalid_request(exc: RequestValidationError) -> Response[str]:
     return error(400, "invalid_request", "the request does not match the API schema", details)
 
 
+@app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
+def undecodable_body(_: UnicodeDecodeError) -> Response[str]:
+    return error(400, "invalid_request", "the request body is not UTF-8 JSON")
+
+
 @app.not_found
 def not_found(_: Exception) -> Response[str]:
     return error(404, "not_found", "no such route")

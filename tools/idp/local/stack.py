@@ -100,7 +100,7 @@ class EmbeddedAws:
             service, endpoint_url=self.endpoint, region_name=LOCAL_REGION, config=Config(retries={"max_attempts": 2})
         )  # type: ignore[call-overload]
 
-    def _setenv(self, values: Mapping[str, str]) -> None:
+    def setenv(self, values: Mapping[str, str]) -> None:
         for key, value in values.items():
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
@@ -109,7 +109,7 @@ class EmbeddedAws:
         if quiet:
             # The handlers log JSON and print EMF metrics to stdout, as in Lambda; a person running
             # the demo wants the table. `idp demo --verbose` keeps them.
-            self._setenv({"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"})
+            self.setenv({"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"})
             logging.getLogger("moto").setLevel(logging.CRITICAL)  # e.g. each Fail state's stack trace
             warnings.filterwarnings("ignore", module="aws_lambda_powertools")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -118,7 +118,7 @@ class EmbeddedAws:
 
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
         default_user_config["lambda"] = {"use_docker": False}
-        self._setenv(
+        self.setenv(
             {
                 "MOTO_PORT": str(self.port),  # where moto's Step Functions sends its own Lambda calls
                 "AWS_ENDPOINT_URL": self.endpoint,
@@ -261,7 +261,7 @@ def provision(cloud: EmbeddedAws, names: Names, timings: LocalTimings, configs_d
         name=names.state_machine, definition=render_asl(names), roleArn=role_arn, type="STANDARD"
     )
     # The handlers run in this process: they read the same variables Lambda would give them.
-    cloud._setenv({**env, "POWERTOOLS_METRICS_NAMESPACE": "IDP", "POWERTOOLS_TRACE_DISABLED": "true"})
+    cloud.setenv({**env, "POWERTOOLS_METRICS_NAMESPACE": "IDP", "POWERTOOLS_TRACE_DISABLED": "true"})
 
     blueprints = LocalBlueprints(account_id=LOCAL_ACCOUNT, region=LOCAL_REGION)
     types, problems = load_all(configs_dir)
