@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from idp_common.status import TERMINAL, TRANSITIONS, DocumentStatus, can_transition, sources_of
@@ -12,7 +14,7 @@ def test_terminal_states_never_change(terminal: DocumentStatus) -> None:
 
 def test_happy_path_is_allowed() -> None:
     path = [DocumentStatus.PENDING_UPLOAD, DocumentStatus.QUEUED, DocumentStatus.PROCESSING, DocumentStatus.COMPLETED]
-    assert all(can_transition(a, b) for a, b in zip(path, path[1:], strict=False))
+    assert all(can_transition(a, b) for a, b in itertools.pairwise(path))
 
 
 def test_expired_only_from_pending_upload() -> None:
