@@ -24,8 +24,8 @@ class BlueprintRegistry(Protocol):
 
     def update(self, arn: str, schema: str) -> None: ...
 
-    def attach(self, arns: list[str]) -> bool:
-        """Make these the project's custom-output blueprints; True if that changed anything."""
+    def attach(self, arns: list[str], *, apply: bool) -> bool:
+        """Make these the project's custom-output blueprints (only if `apply`); True if that is a change."""
         ...
 
 
@@ -64,7 +64,7 @@ class BdaBlueprints:
     def update(self, arn: str, schema: str) -> None:
         self._client.update_blueprint(blueprintArn=arn, schema=schema, blueprintStage=BLUEPRINT_STAGE)
 
-    def attach(self, arns: list[str]) -> bool:
+    def attach(self, arns: list[str], *, apply: bool) -> bool:
         if not self._project_arn:
             return False
         project = self._client.get_data_automation_project(projectArn=self._project_arn, projectStage=BLUEPRINT_STAGE)[
@@ -73,6 +73,8 @@ class BdaBlueprints:
         current = {b["blueprintArn"] for b in project.get("customOutputConfiguration", {}).get("blueprints", [])}
         if current == set(arns):
             return False
+        if not apply:
+            return True
         self._client.update_data_automation_project(
             projectArn=self._project_arn,
             projectStage=BLUEPRINT_STAGE,
@@ -173,7 +175,7 @@ def _sync_blueprints(
             report.changes.append(f"bda: update blueprint {bp_name}")
             if act:
                 blueprints.update(arn, loaded.blueprint)
-    if act and blueprints.attach(sorted(arns.values())):
+    if blueprints.attach(sorted(arns.values()), apply=act):
         report.changes.append("bda: project blueprints updated")
     return arns
 

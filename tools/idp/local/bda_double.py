@@ -145,8 +145,9 @@ class LocalBlueprints:
             if known == arn:
                 self.blueprints[name] = (arn, schema)
 
-    def attach(self, arns: list[str]) -> bool:
+    def attach(self, arns: list[str], *, apply: bool) -> bool:
         if sorted(arns) == self.project_blueprints:
             return False
-        self.project_blueprints = sorted(arns)
+        if apply:
+            self.project_blueprints = sorted(arns)
         return True

@@ -1,0 +1,63 @@
+"""Shipped samples are exactly what the generator makes; the Dockerfile builds every function."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dockerfile_parse import DockerfileParser
+
+from idp.local.samples import SAMPLES, generate
+from idp.naming import FUNCTIONS
+from tests.conftest import REPO_ROOT
+
+
+def test_committed_samples_match_the_generator(tmp_path: Path) -> None:
+    written = generate(tmp_path)
+    for path in written:
+        committed = REPO_ROOT / "samples" / path.relative_to(tmp_path)
+        assert committed.read_bytes() == path.read_bytes(), f"{committed} is stale: run `uv run idp samples generate`"
+
+
+def test_samples_are_valid_pdfs_or_deliberately_corrupt() -> None:
+    manifest = json.loads((REPO_ROOT / "samples" / "manifest.json").read_text())
+    assert {m["name"] for m in manifest} == {s.name for s in SAMPLES}
+    for sample in SAMPLES:
+        data = (REPO_ROOT / "samples" / "documents" / sample.filename).read_bytes()
+        assert data.startswith(b"%PDF-1.4")
+        assert data.rstrip().endswith(b"%%EOF") is not sample.corrupt
+
+
+def parsed() -> DockerfileParser:
+    return DockerfileParser(path=str(REPO_ROOT / "lambdas" / "Dockerfile"))
+
+
+def test_dockerfile_structure() -> None:
+    df = parsed()
+    froms = [i["value"] for i in df.structure if i["instruction"] == "FROM"]
+    assert froms == ["${BASE_IMAGE} AS dependencies", "${BASE_IMAGE}"]
+    base = next(i["value"] for i in df.structure if i["instruction"] == "ARG" and i["value"].startswith("BASE_IMAGE="))
+    image, tag = base.split("=", 1)[1].rsplit(":", 1)
+    assert image == "public.ecr.aws/lambda/python"
+    assert tag.startswith("3.12."), "pin the base image to a dated version tag, not a floating one"
+    assert "latest" not in base
+
+
+def test_every_function_builds_and_its_cmd_resolves() -> None:
+    df = parsed()
+    copies = [i["value"] for i in df.structure if i["instruction"] == "COPY"]
+    assert "lambdas/${FUNCTION} ${LAMBDA_TASK_ROOT}/function" in copies
+    assert "lambdas/idp_common ${LAMBDA_TASK_ROOT}/idp_common" in copies
+    cmd = json.loads(next(i["value"] for i in df.structure if i["instruction"] == "CMD"))
+    module, attribute = cmd[0].rsplit(".", 1)
+    assert module == "function.app"
+    for function in FUNCTIONS:
+        source = (REPO_ROOT / "lambdas" / function / "app.py").read_text()
+        assert f"def {attribute}(" in source, f"{function}/app.py has no `{attribute}`"
+        assert f"import {function}" not in source, "code in the image lives at `function/`, not under its folder name"
+
+
+def test_docker_context_keeps_only_what_the_image_needs() -> None:
+    lines = (REPO_ROOT / ".dockerignore").read_text().splitlines()
+    assert lines[lines.index("*")] == "*"
+    assert {"!pyproject.toml", "!uv.lock", "!lambdas/"} <= set(lines)
