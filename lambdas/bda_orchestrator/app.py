@@ -15,7 +15,12 @@ from idp_common.observability import tools
 from idp_common.settings import BdaSettings
 
 logger, tracer, metrics = tools("bda_orchestrator")
-_REQUEST: TypeAdapter[BdaStart | BdaPoll] = TypeAdapter(BdaStart | BdaPoll)
+
+
+@cache
+def request_adapter() -> TypeAdapter[BdaStart | BdaPoll]:
+    return TypeAdapter(BdaStart | BdaPoll)
+
 
 # The local run and the integration tests replace this with the record/replay double.
 GATEWAY: BdaGateway | None = None
@@ -56,7 +61,7 @@ def run(request: BdaStart | BdaPoll, bda: BdaGateway, output_bucket: str) -> Bda
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = _REQUEST.validate_python(event)
+    request = request_adapter().validate_python(event)
     step = run(request, gateway(), settings().output_bucket)
     metrics.add_metric(name=f"Bda_{request.action}", unit="Count", value=1)
     return step.model_dump()

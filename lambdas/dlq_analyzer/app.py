@@ -19,7 +19,7 @@ logger, tracer, metrics = tools("dlq_analyzer")
 class DrainRequest(BaseModel):
     """The event: an EventBridge schedule or alarm sends `{}`; an operator may send `{"redrive": true}`."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     redrive: bool = False
     max_messages: int = Field(default=100, ge=1, le=1000)
 

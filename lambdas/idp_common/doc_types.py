@@ -11,7 +11,7 @@ CONTENT_TYPES: tuple[str, ...] = get_args(ContentType)
 
 
 class ClassificationConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     blueprint_name: str = Field(min_length=1, max_length=128)
     min_confidence: float = Field(ge=0, le=1)
@@ -20,7 +20,7 @@ class ClassificationConfig(BaseModel):
 class DocTypeConfig(BaseModel):
     """Mirror of doc-configs/config.schema.json (the JSON Schema is the contract for authors)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     document_type: str = Field(pattern=r"^[a-z][a-z0-9-]{1,62}$")
     display_name: str
@@ -41,7 +41,7 @@ class DocTypeConfig(BaseModel):
 class DocType(BaseModel):
     """Everything a Lambda needs about one type, as cached in the config table."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     config: DocTypeConfig
     json_schema: dict[str, Any]

@@ -27,7 +27,7 @@ def iso(moment: datetime) -> str:
 
 
 class DocumentRecord(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     document_id: str
     document_type: str

@@ -1,4 +1,8 @@
-"""Payloads exchanged between the state machine's tasks (the ASL wires these fields by name)."""
+"""Payloads exchanged between the state machine's tasks (the ASL wires these fields by name).
+
+Models here and across idp_common use `defer_build=True`: each function builds only the
+validators it uses, on first use, instead of all of them at import (cold start).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Payload(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class ExecutionInput(Payload):

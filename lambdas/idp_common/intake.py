@@ -18,30 +18,30 @@ from idp_common.status import TERMINAL, DocumentStatus
 
 
 class S3Object(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     key: str
     size: int = Field(ge=0)
 
 
 class S3Bucket(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     name: str
 
 
 class S3Entity(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     bucket: S3Bucket
     object: S3Object
 
 
 class S3EventRecord(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     eventName: str
     s3: S3Entity
 
 
 class S3Notification(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     Records: list[S3EventRecord] = Field(min_length=1)
 
 

@@ -18,7 +18,7 @@ class SettingsError(RuntimeError):
 
 
 class FunctionSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     @classmethod
     def env_names(cls) -> frozenset[str]:

@@ -16,7 +16,11 @@ from idp_common.observability import tools
 from idp_common.settings import StatusSettings
 
 logger, tracer, metrics = tools("status_updater")
-_UPDATE: TypeAdapter[StatusUpdate] = TypeAdapter(Annotated[StatusUpdate, Field(discriminator="outcome")])
+
+
+@cache
+def update_adapter() -> TypeAdapter[StatusUpdate]:
+    return TypeAdapter(Annotated[StatusUpdate, Field(discriminator="outcome")])
 
 
 @cache
@@ -40,7 +44,7 @@ def notify(url: str, payload: dict[str, Any]) -> callback.CallbackResult:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    update = _UPDATE.validate_python(event)
+    update = update_adapter().validate_python(event)
     record = apply(update, DocumentStore(aws.client("dynamodb"), settings().documents_table), notify)
     metrics.add_metric(name=f"Documents{record.status.value.title().replace('_', '')}", unit="Count", value=1)
     return {"document_id": record.document_id, "status": record.status.value}
