@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -55,11 +56,14 @@ def demo_command(
         float | None, typer.Option(help="Seconds to wait for every document (default scales with N).")
     ] = None,
     verbose: Annotated[bool, typer.Option(help="Show the handlers' JSON logs and EMF metrics.")] = False,
+    keep: Annotated[
+        bool, typer.Option(help="Leave the stack running after the run, for curl and `idp smoke`.")
+    ] = False,
 ) -> None:
     """Run the whole document flow locally on an embedded AWS (moto) and show what happened."""
     from rich.console import Console  # noqa: PLC0415 - keep `idp --help` fast
 
-    from idp.local.demo import Fault, run_demo  # noqa: PLC0415
+    from idp.local.demo import DemoResult, Fault, run_demo  # noqa: PLC0415
     from idp.local.report import ProgressBar, render  # noqa: PLC0415
 
     chosen = set(faults or [])
@@ -77,12 +81,35 @@ def demo_command(
     )
     if selected:
         console.print(f"faults injected: {', '.join(sorted(f.value for f in selected))}")
+
+    def hold(result: DemoResult, api_url: str, aws_endpoint: str) -> None:
+        bar.stop()
+        render(result, console)
+        console.print(
+            f"[bold]stack kept running[/] — API: {api_url}  (embedded AWS: {aws_endpoint})\n"
+            f"  curl {api_url}/health\n  idp smoke --env local --api {api_url}\n"
+            "Ctrl-C to stop."
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("stopping the stack")
+
     bar = ProgressBar(console)
     try:
-        result = run_demo(documents=documents, faults=selected, timeout=timeout, progress=bar, verbose=verbose)
+        result = run_demo(
+            documents=documents,
+            faults=selected,
+            timeout=timeout,
+            progress=bar,
+            verbose=verbose,
+            keep=hold if keep else None,
+        )
     finally:
         bar.stop()
-    render(result, console)
+    if not keep:  # with --keep, the table was shown before the stack was held open
+        render(result, console)
     if not result.ok:
         raise typer.Exit(1)
 

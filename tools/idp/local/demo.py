@@ -12,6 +12,7 @@ import json
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -250,6 +251,7 @@ def run_demo(
     timeout: float | None = None,
     progress: Any = None,
     verbose: bool = False,
+    keep: Callable[[DemoResult, str, str], None] | None = None,
 ) -> DemoResult:
     faults = faults or set()
     started = time.monotonic()
@@ -301,4 +303,7 @@ def run_demo(
             "failed handler invocations (retried or caught): "
             + (", ".join(f"{name} x{n}" for name, n in sorted(failed_calls.items())) or "none"),
         ]
-        return DemoResult(tracked, time.monotonic() - started, invariants, events)
+        result = DemoResult(tracked, time.monotonic() - started, invariants, events)
+        if keep is not None:
+            keep(result, run.gateway.url, cloud.endpoint)  # blocks while the person uses the stack
+        return result
