@@ -203,5 +203,102 @@ def openapi_command(
         output.write_text(text)
 
 
+@app.command("changes")
+def changes_command(
+    base: Annotated[str, typer.Option(help="Base ref (merge base is taken: base...head).")],
+    head: Annotated[str, typer.Option(help="Head ref.")] = "HEAD",
+    github_output: Annotated[bool, typer.Option(help="Also append the keys to $GITHUB_OUTPUT.")] = False,
+    repo: Annotated[Path, typer.Option(help="Repository root.")] = Path(),
+) -> None:
+    """What a change touches: functions to rebuild, doc-configs, infrastructure per env, docs only."""
+    import os  # noqa: PLC0415
+
+    from idp.changes import GitError, detect  # noqa: PLC0415
+
+    try:
+        result = detect(repo, base, head)
+    except GitError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(result.to_json())
+    if github_output:
+        target = os.environ.get("GITHUB_OUTPUT")
+        if not target:
+            typer.echo("error: --github-output given but $GITHUB_OUTPUT is not set", err=True)
+            raise typer.Exit(2)
+        with Path(target).open("a", encoding="utf-8") as handle:
+            handle.write(result.github_outputs())
+
+
+@app.command("plan-comment")
+def plan_comment_command(
+    plan_dir: Annotated[Path, typer.Argument(help="Terragrunt --json-out-dir: <unit>/tfplan.json files.")],
+    env: Annotated[str, typer.Option(help="Environment the plans are for.")],
+    artifact: Annotated[str | None, typer.Option(help="Where the full plans are (artifact name).")] = None,
+    output: Annotated[Path | None, typer.Option(help="Write the comment here instead of stdout.")] = None,
+) -> None:
+    """One Markdown PR comment for the env's plans (<= 65,536 characters, secrets masked)."""
+    from idp.plans.comment import render as render_comment  # noqa: PLC0415
+    from idp.plans.model import load_dir  # noqa: PLC0415
+
+    if not plan_dir.is_dir():
+        typer.echo(f"error: {plan_dir} is not a folder", err=True)
+        raise typer.Exit(2)
+    try:
+        plans = load_dir(plan_dir)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if not plans:
+        typer.echo(f"error: no tfplan.json under {plan_dir}", err=True)
+        raise typer.Exit(2)
+    text = render_comment(env, plans, artifact or f"plan-{env}")
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@app.command("plan-verify")
+def plan_verify_command(
+    reviewed: Annotated[Path, typer.Option(help="Plan JSON directory that was reviewed (from the PR/plan job).")],
+    current: Annotated[Path, typer.Option(help="Plan JSON directory planned just now.")],
+) -> None:
+    """Exit 0 when the fresh plan is the reviewed one (fingerprints match), 1 with what differs otherwise."""
+    from idp.plans.fingerprint import compare, plan_fingerprint  # noqa: PLC0415
+    from idp.plans.model import load_dir  # noqa: PLC0415
+
+    try:
+        old, new = load_dir(reviewed), load_dir(current)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    verdict = compare(old, new)
+    if verdict.matches:
+        typer.echo(f"plan-verify: match (fingerprint {plan_fingerprint(new)})")
+        return
+    typer.echo("plan-verify: the fresh plan differs from the reviewed one — refusing to apply")
+    for line in verdict.differences:
+        typer.echo(f"  {line}")
+    raise typer.Exit(1)
+
+
+@app.command("smoke")
+def smoke_command(
+    env: Annotated[str, typer.Option(help="Environment under test (for the report).")],
+    api: Annotated[str, typer.Option(help="API base URL (the stage URL).", envvar="IDP_API_URL")],
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the document to finish.")] = 300,
+    expected: Annotated[str, typer.Option(help="Terminal status the sample must reach.")] = "COMPLETED",
+) -> None:
+    """Post-deploy checks: health, upload a sample, poll it to a terminal status, verify the result."""
+    from idp.smoke import run_smoke  # noqa: PLC0415
+
+    report = run_smoke(api, timeout=timeout, expected=expected)
+    typer.echo(f"smoke ({env}, {api}):")
+    typer.echo(report.render())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()

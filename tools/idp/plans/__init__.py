@@ -1,0 +1,1 @@
+"""Terraform plan JSON (`terraform show -json`): load, summarise, render for PRs, fingerprint."""
