@@ -42,6 +42,58 @@ def _json(response: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+class _Smoke:
+    """One step per method; each returns what the next step needs, or None once a check failed."""
+
+    def __init__(self, api: str, headers: dict[str, str], report: SmokeReport) -> None:
+        self.http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(total=30), retries=urllib3.Retry(total=2, backoff_factor=0.5)
+        )
+        self.base = api.rstrip("/")
+        self.headers = headers
+        self.report = report
+
+    def health(self) -> bool:
+        try:
+            response = self.http.request("GET", f"{self.base}/health", headers=self.headers)
+        except urllib3.exceptions.HTTPError as exc:
+            return self.report.add("GET /health", False, f"unreachable: {exc}")
+        return self.report.add("GET /health", response.status == 200, f"HTTP {response.status}")
+
+    def create(self, sample: Path) -> dict[str, Any] | None:
+        body = {"document_type": "passport", "content_type": "application/pdf", "filename": sample.name}
+        headers = {"Content-Type": "application/json", **self.headers}
+        response = self.http.request("POST", f"{self.base}/documents", body=json.dumps(body).encode(), headers=headers)
+        data = _json(response)
+        ok = self.report.add("POST /documents", response.status == 201 and "upload" in data, f"HTTP {response.status}")
+        return data if ok else None
+
+    def upload(self, created: dict[str, Any], sample: Path) -> bool:
+        fields: dict[str, Any] = dict(created["upload"]["fields"])
+        fields["file"] = (sample.name, sample.read_bytes(), "application/pdf")
+        response = self.http.request("POST", created["upload"]["url"], fields=fields)
+        return self.report.add("presigned upload", response.status in (200, 201, 204), f"HTTP {response.status}")
+
+    def wait(self, document_id: str, timeout: float, poll: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        status: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            status = _json(self.http.request("GET", f"{self.base}/documents/{document_id}", headers=self.headers))
+            if status.get("status") in TERMINAL:
+                break
+            time.sleep(poll)
+        final = status.get("status", "unknown")
+        self.report.add("document reaches a terminal status", final in TERMINAL, f"{document_id} is {final}")
+        return status
+
+    def result(self, status: dict[str, Any], document_id: str) -> None:
+        url = status.get("result_url")
+        output = _json(self.http.request("GET", url, retries=False)) if url else {}
+        fields = output.get("extracted_data") or {}
+        ok = output.get("document_id") == document_id and bool(fields)
+        self.report.add("result document", ok, f"{len(fields)} fields extracted")
+
+
 def run_smoke(
     api: str,
     *,
@@ -51,50 +103,18 @@ def run_smoke(
     expected: str = "COMPLETED",
     headers: dict[str, str] | None = None,
 ) -> SmokeReport:
-    http = urllib3.PoolManager(timeout=urllib3.Timeout(total=30), retries=urllib3.Retry(total=2, backoff_factor=0.5))
-    base = api.rstrip("/")
-    auth = headers or {}
     report = SmokeReport()
-    health = http.request("GET", f"{base}/health", headers=auth)
-    if not report.add("GET /health", health.status == 200, f"HTTP {health.status}"):
+    smoke = _Smoke(api, headers or {}, report)
+    if not smoke.health():
         return report
-    body = {"document_type": "passport", "content_type": "application/pdf", "filename": sample.name}
-    created = http.request(
-        "POST",
-        f"{base}/documents",
-        body=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", **auth},
-    )
-    data = _json(created)
-    if not report.add("POST /documents", created.status == 201 and "upload" in data, f"HTTP {created.status}"):
+    created = smoke.create(sample)
+    if created is None or not smoke.upload(created, sample):
         return report
-    fields: dict[str, Any] = dict(data["upload"]["fields"])
-    fields["file"] = (sample.name, sample.read_bytes(), "application/pdf")
-    upload = http.request("POST", data["upload"]["url"], fields=fields)
-    if not report.add("presigned upload", upload.status in (200, 201, 204), f"HTTP {upload.status}"):
-        return report
-    document_id = data["document_id"]
-    deadline = time.monotonic() + timeout
-    status: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        status = _json(http.request("GET", f"{base}/documents/{document_id}", headers=auth))
-        if status.get("status") in TERMINAL:
-            break
-        time.sleep(poll)
+    status = smoke.wait(created["document_id"], timeout, poll)
     final = status.get("status", "unknown")
-    if not report.add(
-        "document reaches a terminal status", final in TERMINAL, f"{document_id} is {final} after {timeout:.0f}s"
-    ):
+    if final not in TERMINAL:
         return report
-    if not report.add(
-        f"status is {expected}", final == expected, f"{final}: {status.get('status_reason') or ''}".strip(": ")
-    ):
-        return report
-    result = http.request("GET", status.get("result_url") or "", retries=False) if status.get("result_url") else None
-    output = _json(result) if result is not None else {}
-    report.add(
-        "result document",
-        output.get("document_id") == document_id and bool(output.get("extracted_data")),
-        f"{len(output.get('extracted_data', {}))} fields extracted",
-    )
+    reason = status.get("status_reason") or ""
+    if report.add(f"status is {expected}", final == expected, f"{final}: {reason}".rstrip(": ")):
+        smoke.result(status, created["document_id"])
     return report
