@@ -1,0 +1,206 @@
+# REST API: POST /documents, GET /documents/{document_id}, GET /health -> presigned_url_generator.
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+
+module "names" {
+  source      = "../naming"
+  project     = var.project
+  environment = var.environment
+  account_id  = data.aws_caller_identity.current.account_id
+  region      = data.aws_region.current.region
+}
+
+locals {
+  cognito = var.authorization == "COGNITO_USER_POOLS"
+  routes = {
+    create = { resource = "documents", method = "POST" }
+    status = { resource = "document", method = "GET" }
+    health = { resource = "health", method = "GET" }
+  }
+}
+
+resource "aws_api_gateway_rest_api" "this" {
+  name        = module.names.api
+  description = "IDP platform API (${var.environment})"
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+}
+
+resource "aws_api_gateway_resource" "documents" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "documents"
+}
+
+resource "aws_api_gateway_resource" "document" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.documents.id
+  path_part   = "{document_id}"
+}
+
+resource "aws_api_gateway_resource" "health" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "health"
+}
+
+resource "aws_api_gateway_authorizer" "cognito" {
+  count = local.cognito ? 1 : 0
+
+  name          = "${module.names.api}-cognito"
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  type          = "COGNITO_USER_POOLS"
+  provider_arns = var.cognito_user_pool_arns
+}
+
+resource "aws_api_gateway_request_validator" "this" {
+  name                        = "body-and-parameters"
+  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  validate_request_body       = true
+  validate_request_parameters = true
+}
+
+resource "aws_api_gateway_model" "create_document" {
+  rest_api_id  = aws_api_gateway_rest_api.this.id
+  name         = "CreateDocumentRequest"
+  content_type = "application/json"
+  # The handler validates fully (docs/openapi.json); the gateway rejects the obviously malformed early.
+  schema = jsonencode({
+    "$schema"            = "http://json-schema.org/draft-04/schema#"
+    type                 = "object"
+    required             = ["document_type", "content_type", "filename"]
+    additionalProperties = false
+    properties = {
+      document_type = { type = "string", minLength = 1, maxLength = 64 }
+      content_type  = { type = "string", enum = ["application/pdf", "image/png", "image/jpeg", "image/tiff"] }
+      filename      = { type = "string", minLength = 1, maxLength = 255 }
+      callback_url  = { type = "string", maxLength = 2083 }
+    }
+  })
+}
+
+locals {
+  resource_ids = {
+    documents = aws_api_gateway_resource.documents.id
+    document  = aws_api_gateway_resource.document.id
+    health    = aws_api_gateway_resource.health.id
+  }
+}
+
+resource "aws_api_gateway_method" "this" {
+  for_each = local.routes
+
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  resource_id          = local.resource_ids[each.value.resource]
+  http_method          = each.value.method
+  authorization        = var.authorization
+  authorizer_id        = local.cognito ? aws_api_gateway_authorizer.cognito[0].id : null
+  request_validator_id = aws_api_gateway_request_validator.this.id
+  request_models       = each.key == "create" ? { "application/json" = aws_api_gateway_model.create_document.name } : null
+  request_parameters   = each.key == "status" ? { "method.request.path.document_id" = true } : null
+}
+
+resource "aws_api_gateway_integration" "this" {
+  for_each = local.routes
+
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = local.resource_ids[each.value.resource]
+  http_method             = aws_api_gateway_method.this[each.key].http_method
+  integration_http_method = "POST"
+  type                    = "AWS_PROXY"
+  uri                     = var.function_invoke_arn
+}
+
+resource "aws_lambda_permission" "api" {
+  statement_id  = "AllowApiGatewayInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/*"
+}
+
+resource "aws_api_gateway_deployment" "this" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+
+  triggers = {
+    redeployment = sha1(jsonencode([
+      aws_api_gateway_resource.documents, aws_api_gateway_resource.document, aws_api_gateway_resource.health,
+      aws_api_gateway_method.this, aws_api_gateway_integration.this, aws_api_gateway_model.create_document,
+    ]))
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/apigateway/${module.names.api}/${var.environment}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_api_gateway_stage" "this" {
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  deployment_id        = aws_api_gateway_deployment.this.id
+  stage_name           = var.environment
+  xray_tracing_enabled = true
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format = jsonencode({
+      requestId = "$context.requestId", ip = "$context.identity.sourceIp", caller = "$context.identity.caller",
+      requestTime = "$context.requestTime", httpMethod = "$context.httpMethod", resourcePath = "$context.resourcePath",
+      status = "$context.status", responseLength = "$context.responseLength", integrationError = "$context.integrationErrorMessage"
+    })
+  }
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = "ERROR"
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.throttling_rate_limit
+    throttling_burst_limit = var.throttling_burst_limit
+  }
+}
+
+# API Gateway writes execution logs through one account-wide role per region.
+data "aws_iam_policy_document" "assume_apigateway" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "apigateway_logs" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  name                = "${module.names.api}-cloudwatch-logs"
+  assume_role_policy  = data.aws_iam_policy_document.assume_apigateway[0].json
+}
+
+resource "aws_iam_role_policy_attachment" "apigateway_logs" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  role       = aws_iam_role.apigateway_logs[0].name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+}
+
+resource "aws_api_gateway_account" "this" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.apigateway_logs[0].arn
+}

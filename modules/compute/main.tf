@@ -1,0 +1,156 @@
+# The nine functions (container images by digest), their log groups, the SQS event source
+# mapping, the schedules, and the callback signing secret.
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+
+module "names" {
+  source      = "../naming"
+  project     = var.project
+  environment = var.environment
+  account_id  = data.aws_caller_identity.current.account_id
+  region      = data.aws_region.current.region
+}
+
+locals {
+  state_machine_arn = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:stateMachine:${module.names.state_machine}"
+
+  # Every value a function may be given; each function gets only the keys its settings model
+  # requires (lambdas/idp_common/settings.py; tests/infra/test_cross_layer.py keeps them equal).
+  env_values = {
+    DOCUMENTS_TABLE           = var.documents_table_name
+    CONFIG_TABLE              = var.config_table_name
+    CONFIG_VERSION_PARAMETER  = module.names.config_version_parameter
+    INPUT_BUCKET              = var.bucket_names["input"]
+    OUTPUT_BUCKET             = var.bucket_names["output"]
+    UPLOAD_EXPIRY_SECONDS     = tostring(var.upload_expiry_seconds)
+    RESULT_URL_EXPIRY_SECONDS = tostring(var.result_url_expiry_seconds)
+    STATE_MACHINE_ARN         = local.state_machine_arn
+    BDA_POLL_SECONDS          = tostring(var.bda_poll_seconds)
+    BDA_PROJECT_ARN           = var.bda_project_arn
+    BDA_PROFILE_ARN           = var.bda_profile_arn
+    BDA_STAGE                 = var.bda_stage
+    CALLBACK_SECRET_ID        = aws_secretsmanager_secret.callback.arn
+    CALLBACK_TIMEOUT_SECONDS  = tostring(var.callback_timeout_seconds)
+    RETENTION_DAYS            = tostring(var.default_retention_days)
+    DLQ_URL                   = var.dlq_url
+    INPUT_QUEUE_URL           = var.intake_queue_url
+  }
+
+  function_env_keys = {
+    presigned_url_generator = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RESULT_URL_EXPIRY_SECONDS", "UPLOAD_EXPIRY_SECONDS"]
+    sqs_poller              = ["BDA_POLL_SECONDS", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "STATE_MACHINE_ARN"]
+    bda_orchestrator        = ["BDA_PROFILE_ARN", "BDA_PROJECT_ARN", "BDA_STAGE", "OUTPUT_BUCKET"]
+    language_detector       = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
+    document_classifier     = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
+    schema_extractor        = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "OUTPUT_BUCKET"]
+    status_updater          = ["CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "DOCUMENTS_TABLE"]
+    document_cleanup        = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RETENTION_DAYS", "UPLOAD_EXPIRY_SECONDS"]
+    dlq_analyzer            = ["DLQ_URL", "DOCUMENTS_TABLE", "INPUT_QUEUE_URL"]
+  }
+
+  scheduled = {
+    document_cleanup = var.cleanup_schedule
+    dlq_analyzer     = var.dlq_analyzer_schedule
+  }
+}
+
+# --- callback signing secret (value generated ephemerally: never in state or plan) ----------
+ephemeral "random_password" "callback" {
+  length  = 48
+  special = false
+}
+
+resource "aws_secretsmanager_secret" "callback" {
+  name        = module.names.callback_secret
+  description = "HMAC-SHA256 key that signs document callbacks (X-IDP-Signature). Share it with callback receivers."
+  kms_key_id  = var.kms_key_arn
+}
+
+resource "aws_secretsmanager_secret_version" "callback" {
+  secret_id                = aws_secretsmanager_secret.callback.id
+  secret_string_wo         = ephemeral.random_password.callback.result
+  secret_string_wo_version = 1 # bump to rotate
+}
+
+# --- functions -------------------------------------------------------------------------------
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = var.functions
+
+  name              = "/aws/lambda/${module.names.functions[each.key]}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_lambda_function" "this" {
+  for_each = var.functions
+
+  function_name                  = module.names.functions[each.key]
+  role                           = var.role_arns[each.key]
+  package_type                   = "Image"
+  image_uri                      = "${var.repository_urls[each.key]}@${var.image_digests[each.key]}"
+  architectures                  = ["arm64"]
+  memory_size                    = each.value.memory_size
+  timeout                        = each.value.timeout
+  reserved_concurrent_executions = each.value.reserved_concurrency
+  kms_key_arn                    = var.kms_key_arn
+
+  environment {
+    variables = merge(
+      { for key in local.function_env_keys[each.key] : key => local.env_values[key] },
+      {
+        POWERTOOLS_SERVICE_NAME      = each.key
+        POWERTOOLS_METRICS_NAMESPACE = "IDP"
+        POWERTOOLS_TRACE_DISABLED    = tostring(!var.enable_xray_tracing)
+      },
+    )
+  }
+
+  tracing_config {
+    mode = var.enable_xray_tracing ? "Active" : "PassThrough"
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.function[each.key].name
+  }
+
+  depends_on = [aws_cloudwatch_log_group.function]
+}
+
+resource "aws_lambda_event_source_mapping" "intake" {
+  event_source_arn                   = var.intake_queue_arn
+  function_name                      = aws_lambda_function.this["sqs_poller"].arn
+  batch_size                         = 10
+  maximum_batching_window_in_seconds = 5
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  scaling_config {
+    maximum_concurrency = var.poller_max_concurrency
+  }
+}
+
+resource "aws_cloudwatch_event_rule" "schedule" {
+  for_each = local.scheduled
+
+  name                = "${module.names.functions[each.key]}-schedule"
+  description         = "Runs ${each.key} on a schedule."
+  schedule_expression = each.value
+}
+
+resource "aws_cloudwatch_event_target" "schedule" {
+  for_each = local.scheduled
+
+  rule = aws_cloudwatch_event_rule.schedule[each.key].name
+  arn  = aws_lambda_function.this[each.key].arn
+}
+
+resource "aws_lambda_permission" "schedule" {
+  for_each = local.scheduled
+
+  statement_id  = "AllowEventBridgeSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this[each.key].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.schedule[each.key].arn
+}

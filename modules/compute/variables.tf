@@ -1,0 +1,166 @@
+variable "project" {
+  description = "Short project name (first part of every resource name)."
+  type        = string
+}
+
+variable "environment" {
+  description = "Environment name (dev, test, prod)."
+  type        = string
+}
+
+variable "functions" {
+  description = "Sizing per function key (seed 000 §4.2): memory MB, timeout s, reserved concurrency (-1: unreserved)."
+  type = map(object({
+    memory_size          = number
+    timeout              = number
+    reserved_concurrency = number
+  }))
+
+  validation {
+    condition = alltrue([
+      for f in values(var.functions) : f.memory_size >= 128 && f.memory_size <= 10240 && f.timeout >= 1 && f.timeout <= 900
+    ])
+    error_message = "memory_size must be 128-10240 MB and timeout 1-900 s."
+  }
+}
+
+variable "image_digests" {
+  description = "Image digest (sha256:...) per function key: every environment deploys the same digests."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for d in values(var.image_digests) : can(regex("^sha256:[0-9a-f]{64}$", d))])
+    error_message = "Every image digest must be sha256:<64 hex>."
+  }
+}
+
+variable "repository_urls" {
+  description = "ECR repository URL per function key (from the ecr unit)."
+  type        = map(string)
+}
+
+variable "role_arns" {
+  description = "IAM role ARN per function key (from the security unit)."
+  type        = map(string)
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for logs, environment variables and the callback secret."
+  type        = string
+}
+
+variable "documents_table_name" {
+  description = "Documents table (from the storage unit)."
+  type        = string
+}
+
+variable "config_table_name" {
+  description = "Config-cache table (from the storage unit)."
+  type        = string
+}
+
+variable "bucket_names" {
+  description = "Bucket names by purpose (from the storage unit)."
+  type        = map(string)
+}
+
+variable "intake_queue_arn" {
+  description = "Intake queue ARN (event source of sqs_poller)."
+  type        = string
+}
+
+variable "intake_queue_url" {
+  description = "Intake queue URL (dlq_analyzer redrives into it)."
+  type        = string
+}
+
+variable "dlq_url" {
+  description = "Dead-letter queue URL (drained by dlq_analyzer)."
+  type        = string
+}
+
+variable "bda_project_arn" {
+  description = "Bedrock Data Automation project ARN (from the bda unit)."
+  type        = string
+}
+
+variable "bda_profile_arn" {
+  description = "Bedrock Data Automation profile ARN (from the security unit)."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch Logs retention of every function's log group."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts."
+  }
+}
+
+variable "enable_xray_tracing" {
+  description = "Active X-Ray tracing (Powertools Tracer) on every function."
+  type        = bool
+  default     = true
+}
+
+variable "upload_expiry_seconds" {
+  description = "Lifetime of presigned uploads; PENDING_UPLOAD documents older than this expire."
+  type        = number
+  default     = 900
+}
+
+variable "result_url_expiry_seconds" {
+  description = "Lifetime of the presigned result URL returned by GET /documents/{id}."
+  type        = number
+  default     = 900
+}
+
+variable "default_retention_days" {
+  description = "Retention of processed documents whose type has none configured."
+  type        = number
+  default     = 90
+}
+
+variable "bda_poll_seconds" {
+  description = "Seconds the state machine waits between BDA status checks."
+  type        = number
+  default     = 10
+}
+
+variable "bda_stage" {
+  description = "BDA project stage to invoke (LIVE or DEVELOPMENT)."
+  type        = string
+  default     = "LIVE"
+
+  validation {
+    condition     = contains(["LIVE", "DEVELOPMENT"], var.bda_stage)
+    error_message = "bda_stage must be LIVE or DEVELOPMENT."
+  }
+}
+
+variable "callback_timeout_seconds" {
+  description = "Timeout of each callback HTTP request."
+  type        = number
+  default     = 5
+}
+
+variable "cleanup_schedule" {
+  description = "EventBridge schedule of document_cleanup."
+  type        = string
+  default     = "rate(1 hour)"
+}
+
+variable "dlq_analyzer_schedule" {
+  description = "EventBridge schedule of dlq_analyzer."
+  type        = string
+  default     = "rate(15 minutes)"
+}
+
+variable "poller_max_concurrency" {
+  description = "Maximum concurrent sqs_poller invocations the event source mapping starts."
+  type        = number
+  default     = 10
+}

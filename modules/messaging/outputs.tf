@@ -1,0 +1,29 @@
+output "intake_queue_arn" {
+  description = "Intake queue ARN (event source of sqs_poller)."
+  value       = aws_sqs_queue.intake.arn
+}
+
+output "intake_queue_url" {
+  description = "Intake queue URL."
+  value       = aws_sqs_queue.intake.id
+}
+
+output "intake_queue_name" {
+  description = "Intake queue name."
+  value       = aws_sqs_queue.intake.name
+}
+
+output "dlq_arn" {
+  description = "Dead-letter queue ARN."
+  value       = aws_sqs_queue.dlq.arn
+}
+
+output "dlq_url" {
+  description = "Dead-letter queue URL."
+  value       = aws_sqs_queue.dlq.id
+}
+
+output "dlq_name" {
+  description = "Dead-letter queue name."
+  value       = aws_sqs_queue.dlq.name
+}

@@ -1,0 +1,25 @@
+# Resource names, built once. tools/idp/naming.py builds the same names for the local run
+# (tests/infra/test_naming.py checks the two agree).
+locals {
+  prefix = "${var.project}-${var.environment}"
+
+  buckets = {
+    for purpose in ["input", "output", "config", "audit", "access-logs"] :
+    purpose => "${local.prefix}-${purpose}-${var.account_id}-${var.region}"
+  }
+
+  functions = {
+    for name in var.functions : name => "${local.prefix}-${replace(name, "_", "-")}"
+  }
+
+  documents_table          = "${local.prefix}-documents"
+  config_table             = "${local.prefix}-config-cache"
+  intake_queue             = "${local.prefix}-intake"
+  intake_dlq               = "${local.prefix}-intake-dlq"
+  state_machine            = "${local.prefix}-document-flow"
+  config_version_parameter = "/${var.project}/${var.environment}/config-version"
+  callback_secret          = "${var.project}/${var.environment}/callback-signing-secret"
+  bda_project              = "${local.prefix}-documents"
+  api                      = "${local.prefix}-api"
+  alarm_topic              = "${local.prefix}-alarms"
+}

@@ -1,0 +1,64 @@
+output "prefix" {
+  description = "<project>-<environment>."
+  value       = local.prefix
+}
+
+output "buckets" {
+  description = "S3 bucket names by purpose (input, output, config, audit, access-logs)."
+  value       = local.buckets
+}
+
+output "functions" {
+  description = "Lambda function names by key."
+  value       = local.functions
+}
+
+output "documents_table" {
+  description = "Documents DynamoDB table name."
+  value       = local.documents_table
+}
+
+output "config_table" {
+  description = "Config-cache DynamoDB table name."
+  value       = local.config_table
+}
+
+output "intake_queue" {
+  description = "Intake SQS queue name."
+  value       = local.intake_queue
+}
+
+output "intake_dlq" {
+  description = "Intake dead-letter queue name."
+  value       = local.intake_dlq
+}
+
+output "state_machine" {
+  description = "Step Functions state machine name."
+  value       = local.state_machine
+}
+
+output "config_version_parameter" {
+  description = "SSM parameter that holds the published doc-config version."
+  value       = local.config_version_parameter
+}
+
+output "callback_secret" {
+  description = "Secrets Manager secret name of the callback signing key."
+  value       = local.callback_secret
+}
+
+output "bda_project" {
+  description = "Bedrock Data Automation project name."
+  value       = local.bda_project
+}
+
+output "api" {
+  description = "API Gateway REST API name."
+  value       = local.api
+}
+
+output "alarm_topic" {
+  description = "SNS topic name for alarms."
+  value       = local.alarm_topic
+}
