@@ -32,6 +32,11 @@ variable "image_digests" {
     condition     = alltrue([for d in values(var.image_digests) : can(regex("^sha256:[0-9a-f]{64}$", d))])
     error_message = "Every image digest must be sha256:<64 hex>."
   }
+
+  validation {
+    condition     = length(setsubtract(keys(var.functions), keys(var.image_digests))) == 0
+    error_message = "image_digests needs a digest for every function (set IDP_IMAGE_DIGESTS; the pipeline takes unchanged ones from the release manifest)."
+  }
 }
 
 variable "repository_urls" {

@@ -1,0 +1,27 @@
+# Values of the dev environment. Units read them; logic lives in live/_units/ and modules/.
+locals {
+  # Lambda sizing (seed 000 §4.2; sqs_poller and dlq_analyzer added). reserved_concurrency -1: unreserved.
+  functions = {
+    presigned_url_generator = { memory_size = 512, timeout = 30, reserved_concurrency = -1 }
+    sqs_poller              = { memory_size = 256, timeout = 30, reserved_concurrency = -1 }
+    bda_orchestrator        = { memory_size = 1024, timeout = 300, reserved_concurrency = -1 }
+    language_detector       = { memory_size = 512, timeout = 60, reserved_concurrency = -1 }
+    document_classifier     = { memory_size = 1024, timeout = 120, reserved_concurrency = -1 }
+    schema_extractor        = { memory_size = 2048, timeout = 300, reserved_concurrency = -1 }
+    status_updater          = { memory_size = 256, timeout = 30, reserved_concurrency = -1 }
+    document_cleanup        = { memory_size = 256, timeout = 60, reserved_concurrency = 1 }
+    dlq_analyzer            = { memory_size = 256, timeout = 60, reserved_concurrency = 1 }
+  }
+
+  log_retention_days     = 7
+  enable_xray_tracing    = true
+  state_machine_logging  = "ALL"
+  point_in_time_recovery = false
+  deletion_protection    = false
+  force_destroy_buckets  = true
+  kms_deletion_days      = 7
+  bucket_retention_days  = { input = 7, output = 90, audit = 365, access_logs = 30 }
+  api_authorization      = "AWS_IAM"
+  alarm_emails           = []
+  oncall_topic_name = null
+}

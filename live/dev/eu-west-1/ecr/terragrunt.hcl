@@ -1,0 +1,8 @@
+include "root" {
+  path = "${get_repo_root()}/terragrunt.hcl"
+}
+
+include "unit" {
+  path   = "${get_repo_root()}/live/_units/ecr.hcl"
+  expose = true
+}

@@ -1,0 +1,28 @@
+# Values of the prod environment. Units read them; logic lives in live/_units/ and modules/.
+locals {
+  # Lambda sizing (seed 000 §4.2; sqs_poller and dlq_analyzer added). reserved_concurrency -1: unreserved.
+  functions = {
+    presigned_url_generator = { memory_size = 512, timeout = 30, reserved_concurrency = 100 }
+    sqs_poller              = { memory_size = 256, timeout = 30, reserved_concurrency = 20 }
+    bda_orchestrator        = { memory_size = 1024, timeout = 300, reserved_concurrency = 50 }
+    language_detector       = { memory_size = 512, timeout = 60, reserved_concurrency = 50 }
+    document_classifier     = { memory_size = 1024, timeout = 120, reserved_concurrency = 50 }
+    schema_extractor        = { memory_size = 2048, timeout = 300, reserved_concurrency = 50 }
+    status_updater          = { memory_size = 256, timeout = 30, reserved_concurrency = 100 }
+    document_cleanup        = { memory_size = 256, timeout = 60, reserved_concurrency = 1 }
+    dlq_analyzer            = { memory_size = 256, timeout = 60, reserved_concurrency = 1 }
+  }
+
+  log_retention_days     = 90
+  enable_xray_tracing    = true
+  state_machine_logging  = "ERROR"
+  point_in_time_recovery = true
+  deletion_protection    = true
+  force_destroy_buckets  = false
+  kms_deletion_days      = 30
+  bucket_retention_days  = { input = 7, output = 90, audit = 365, access_logs = 365 }
+  api_authorization      = "AWS_IAM"
+  alarm_emails           = []
+  # Alarms also go to the on-call topic (an existing topic in the prod account).
+  oncall_topic_name = "oncall"
+}
