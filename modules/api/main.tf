@@ -26,6 +26,10 @@ resource "aws_api_gateway_rest_api" "this" {
   endpoint_configuration {
     types = ["REGIONAL"]
   }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_api_gateway_resource" "documents" {
@@ -137,12 +141,17 @@ resource "aws_api_gateway_deployment" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
+  #checkov:skip=CKV_AWS_338:retention is an environment value (live/<env>/env.hcl)
   name              = "/aws/apigateway/${module.names.api}/${var.environment}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
 }
 
 resource "aws_api_gateway_stage" "this" {
+  #checkov:skip=CKV_AWS_120:responses are per-document and must be fresh: caching would serve stale status
+  #checkov:skip=CKV2_AWS_51:callers authenticate with SigV4 (IAM) or Cognito, not client certificates
+  #checkov:skip=CKV2_AWS_29:WAF is attached when web_acl_arn is set (aws_wafv2_web_acl_association.this)
+  #checkov:skip=CKV2_AWS_77:the web ACL (and its managed rule groups, Log4j AMR included) is owned by whoever passes web_acl_arn
   rest_api_id          = aws_api_gateway_rest_api.this.id
   deployment_id        = aws_api_gateway_deployment.this.id
   stage_name           = var.environment
@@ -151,14 +160,15 @@ resource "aws_api_gateway_stage" "this" {
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.access.arn
     format = jsonencode({
-      requestId = "$context.requestId", ip = "$context.identity.sourceIp", caller = "$context.identity.caller",
+      requestId   = "$context.requestId", ip = "$context.identity.sourceIp", caller = "$context.identity.caller",
       requestTime = "$context.requestTime", httpMethod = "$context.httpMethod", resourcePath = "$context.resourcePath",
-      status = "$context.status", responseLength = "$context.responseLength", integrationError = "$context.integrationErrorMessage"
+      status      = "$context.status", responseLength = "$context.responseLength", integrationError = "$context.integrationErrorMessage"
     })
   }
 }
 
 resource "aws_api_gateway_method_settings" "all" {
+  #checkov:skip=CKV_AWS_225:responses are per-document and must be fresh: no caching
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
   method_path = "*/*"
@@ -188,8 +198,8 @@ data "aws_iam_policy_document" "assume_apigateway" {
 resource "aws_iam_role" "apigateway_logs" {
   count = var.manage_account_logging_role ? 1 : 0
 
-  name                = "${module.names.api}-cloudwatch-logs"
-  assume_role_policy  = data.aws_iam_policy_document.assume_apigateway[0].json
+  name               = "${module.names.api}-cloudwatch-logs"
+  assume_role_policy = data.aws_iam_policy_document.assume_apigateway[0].json
 }
 
 resource "aws_iam_role_policy_attachment" "apigateway_logs" {
@@ -203,4 +213,12 @@ resource "aws_api_gateway_account" "this" {
   count = var.manage_account_logging_role ? 1 : 0
 
   cloudwatch_role_arn = aws_iam_role.apigateway_logs[0].arn
+}
+
+resource "aws_wafv2_web_acl_association" "this" {
+  #checkov:skip=CKV2_AWS_77:the web ACL (and its managed rule groups, Log4j AMR included) is owned by whoever passes web_acl_arn
+  count = var.web_acl_arn == null ? 0 : 1
+
+  resource_arn = aws_api_gateway_stage.this.arn
+  web_acl_arn  = var.web_acl_arn
 }

@@ -63,3 +63,9 @@ variable "manage_account_logging_role" {
   type        = bool
   default     = true
 }
+
+variable "web_acl_arn" {
+  description = "WAFv2 web ACL (REGIONAL) to attach to the stage; null for none."
+  type        = string
+  default     = null
+}

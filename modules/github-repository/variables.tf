@@ -6,15 +6,15 @@ variable "repository" {
 variable "environments" {
   description = "GitHub environments: account id, region, role ARNs, reviewers (GitHub user/team ids), wait timer minutes."
   type = map(object({
-    account_id       = string
-    region           = string
-    plan_role_arn    = string
-    apply_role_arn   = string
-    reviewer_users   = optional(list(number), [])
-    reviewer_teams   = optional(list(number), [])
-    wait_timer       = optional(number, 0)
-    protected        = optional(bool, false)
-    extra_variables  = optional(map(string), {})
+    account_id      = string
+    region          = string
+    plan_role_arn   = string
+    apply_role_arn  = string
+    reviewer_users  = optional(list(number), [])
+    reviewer_teams  = optional(list(number), [])
+    wait_timer      = optional(number, 0)
+    protected       = optional(bool, false)
+    extra_variables = optional(map(string), {})
   }))
 }
 

@@ -121,7 +121,7 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "metric", x = 0, y = 6, width = 12, height = 6
         properties = {
-          title = "Intake DLQ depth", region = data.aws_region.current.region, stat = "Maximum", period = 300
+          title   = "Intake DLQ depth", region = data.aws_region.current.region, stat = "Maximum", period = 300
           metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.dlq_name]]
         }
       },

@@ -3,10 +3,26 @@
 # S3-native lock files (use_lockfile = true), so no DynamoDB lock table exists.
 data "aws_caller_identity" "current" {}
 
+data "aws_iam_policy_document" "state_key" {
+  #checkov:skip=CKV_AWS_356:in a key policy, Resource "*" means this key only
+  #checkov:skip=CKV_AWS_111:key policy: the account root must keep full control of its key
+  #checkov:skip=CKV_AWS_109:key policy: the account root must keep full control of its key
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"] # the account root keeps control; roles get use via their IAM policies
+    resources = ["*"]     # in a key policy, "*" means this key
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
 resource "aws_kms_key" "state" {
   description             = "Terraform state encryption"
   enable_key_rotation     = true
   deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.state_key.json
 }
 
 resource "aws_kms_alias" "state" {
@@ -16,6 +32,9 @@ resource "aws_kms_alias" "state" {
 
 resource "aws_s3_bucket" "state" {
   bucket = var.bucket_name
+  #checkov:skip=CKV_AWS_18:the bootstrap bucket predates any log bucket; enable CloudTrail S3 data events for state access auditing
+  #checkov:skip=CKV_AWS_144:state stays in the account's home region; versioning keeps its history
+  #checkov:skip=CKV2_AWS_62:nothing consumes state-bucket events
 
   lifecycle {
     prevent_destroy = true
