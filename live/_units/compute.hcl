@@ -16,7 +16,7 @@ terraform {
 dependency "security" {
   config_path = "../security"
   mock_outputs = {
-    kms_key_arn        = "${local.arn}:kms:${local.where}:key/00000000-0000-0000-0000-000000000000"
+    kms_key_arn        = "${local.arn}:kms:${local.where}:key/mock"
     function_role_arns = local.mock_fn
     bda_profile_arn    = "${local.arn}:bedrock:${local.where}:data-automation-profile/${local.region.bda_profile_id}"
   }

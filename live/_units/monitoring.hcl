@@ -13,7 +13,7 @@ terraform {
 dependency "security" {
   config_path = "../security"
   mock_outputs = {
-    kms_key_arn = "arn:aws:kms:${local.where}:key/00000000-0000-0000-0000-000000000000"
+    kms_key_arn = "arn:aws:kms:${local.where}:key/mock"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"

@@ -300,5 +300,14 @@ def smoke_command(
         raise typer.Exit(1)
 
 
+@app.command("module-docs")
+def module_docs_command() -> None:
+    """Regenerate modules/*/README.md (purpose, inputs, outputs) from the Terraform sources."""
+    from idp.module_docs import write_all  # noqa: PLC0415
+
+    for path in write_all():
+        typer.echo(str(path))
+
+
 def main() -> None:
     app()

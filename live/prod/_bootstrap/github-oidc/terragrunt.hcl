@@ -12,7 +12,7 @@ dependency "state_backend" {
   config_path = "../state-backend"
   mock_outputs = {
     bucket_arn  = "arn:aws:s3:::mock-state"
-    kms_key_arn = "arn:aws:kms:eu-west-1:${include.root.locals.account.account_id}:key/00000000-0000-0000-0000-000000000000"
+    kms_key_arn = "arn:aws:kms:eu-west-1:${include.root.locals.account.account_id}:key/mock"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }

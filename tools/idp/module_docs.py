@@ -1,0 +1,73 @@
+"""README.md for every Terraform module: its purpose (main.tf's leading comment) and tables of
+inputs and outputs read from variables.tf/outputs.tf. `idp module-docs` writes them; a test fails
+when one drifts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import hcl2
+
+from idp.paths import REPO_ROOT
+
+MODULES = REPO_ROOT / "modules"
+
+
+def _unquote(value: Any) -> str:
+    text = str(value)
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+def _blocks(path: Path, kind: str) -> dict[str, dict[str, Any]]:
+    if not path.is_file():
+        return {}
+    with path.open() as handle:
+        doc = hcl2.load(handle)
+    out: dict[str, dict[str, Any]] = {}
+    for entry in doc.get(kind, []):
+        for name, body in entry.items():
+            out[_unquote(name)] = body
+    return out
+
+
+def _purpose(main: Path) -> str:
+    lines = []
+    for line in main.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("# ").rstrip())
+    return " ".join(lines).strip()
+
+
+def _cell(value: Any) -> str:
+    text = _unquote(value).replace("${", "").replace("}", "") if isinstance(value, str) else str(value)
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def render(module: Path) -> str:
+    variables = _blocks(module / "variables.tf", "variable")
+    outputs = _blocks(module / "outputs.tf", "output")
+    lines = [f"# `{module.name}` module", "", _purpose(module / "main.tf") or "(no description)", ""]
+    lines += ["## Inputs", "", "| name | type | default | description |", "|---|---|---|---|"]
+    for name, body in variables.items():
+        default = f"`{_cell(body['default'])}`" if "default" in body else "**required**"
+        lines.append(
+            f"| `{name}` | `{_cell(body.get('type', 'any'))}` | {default} | {_cell(body.get('description', ''))} |"
+        )
+    lines += ["", "## Outputs", "", "| name | description |", "|---|---|"]
+    for name, body in outputs.items():
+        lines.append(f"| `{name}` | {_cell(body.get('description', ''))} |")
+    return "\n".join(lines) + "\n"
+
+
+def modules() -> list[Path]:
+    return sorted(p for p in MODULES.iterdir() if (p / "main.tf").is_file())
+
+
+def write_all() -> list[Path]:
+    written = []
+    for module in modules():
+        (module / "README.md").write_text(render(module))
+        written.append(module / "README.md")
+    return written
