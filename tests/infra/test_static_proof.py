@@ -24,7 +24,7 @@ from tests.infra.hcl_model import (
 
 ALL_UNITS = [unit for env in ENVS for unit in units(env)]
 IDS = [f"{u.env}/{u.path.relative_to(LIVE / u.env)}" for u in ALL_UNITS]
-HCL_FILES = sorted([*MODULES.rglob("*.tf"), *LIVE.rglob("*.hcl"), REPO_ROOT / "terragrunt.hcl"], key=lambda p: str(p))
+HCL_FILES = sorted([*MODULES.rglob("*.tf"), *LIVE.rglob("*.hcl"), REPO_ROOT / "terragrunt.hcl"], key=str)
 
 
 @pytest.mark.parametrize("path", HCL_FILES, ids=lambda p: str(p.relative_to(REPO_ROOT)))

@@ -1,0 +1,76 @@
+"""The layers agree: Lambda settings <-> compute env, ASL <-> functions, naming <-> idp.naming."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from idp.local.stack import ASL_PATH, LocalTimings, function_environment
+from idp.naming import FUNCTIONS, Names
+from idp_common.settings import SETTINGS_BY_FUNCTION
+from tests.infra.hcl_model import LIVE, load, module
+
+PLACEHOLDER = re.compile(r"\$\{([a-z_]+)_arn\}")
+
+
+def test_each_function_gets_exactly_the_variables_its_settings_require() -> None:
+    compute = module("compute")
+    env_keys = compute.locals["function_env_keys"]
+    assert set(env_keys) == set(FUNCTIONS)
+    for function, model in SETTINGS_BY_FUNCTION.items():
+        assert set(env_keys[function]) == model.env_names(), function
+    assert set().union(*env_keys.values()) == set(compute.locals["env_values"])
+
+
+def test_the_local_run_sets_the_same_variables() -> None:
+    names = Names("idp", "local", "123456789012", "eu-west-1")
+    local_env = function_environment(names, LocalTimings(), bda_project_arn="p", bda_profile_arn="q")
+    assert set(local_env) == set(module("compute").locals["env_values"])
+
+
+def test_every_function_is_sized_in_every_env() -> None:
+    for env in ("dev", "test", "prod"):
+        sizing = load(LIVE / env / "env.hcl")["locals"][0]["functions"]
+        assert set(sizing) == set(FUNCTIONS), env
+
+
+def test_state_machine_tasks_name_real_functions() -> None:
+    text = ASL_PATH.read_text()
+    definition = json.loads(text)  # a real JSON file, loaded by Python and by templatefile()
+    placeholders = set(PLACEHOLDER.findall(text))
+    assert placeholders <= set(FUNCTIONS)
+    task_functions = module("orchestration").locals["task_functions"]
+    assert set(task_functions) == placeholders
+    tasks = [s for s in definition["States"].values() if s["Type"] == "Task"]
+    assert all(s["Resource"] == "arn:aws:states:::lambda:invoke" for s in tasks)
+    assert all("States.ALL" in str(s.get("Catch")) for s in tasks if s is not definition["States"]["MarkFailed"])
+    retry_errors = {e for s in tasks for r in s["Retry"] for e in r["ErrorEquals"]}
+    assert {"Lambda.TooManyRequestsException", "BdaThrottledError", "RetryableError"} <= retry_errors
+
+
+def evaluate(template: str, values: dict[str, str]) -> str:
+    return re.sub(r"\$\{(?:var|local)\.([a-z_]+)\}", lambda m: values[m.group(1)], template)
+
+
+def test_terraform_and_python_build_the_same_names() -> None:
+    naming = module("naming").locals
+    values = {"project": "idp", "environment": "prod", "account_id": "123456789012", "region": "eu-west-1"}
+    values["prefix"] = evaluate(naming["prefix"], values)
+    names = Names(**{k: values[k] for k in ("project", "environment", "account_id", "region")})
+    pairs = {
+        "documents_table": names.documents_table,
+        "config_table": names.config_table,
+        "intake_queue": names.intake_queue,
+        "intake_dlq": names.intake_dlq,
+        "state_machine": names.state_machine,
+        "config_version_parameter": names.config_version_parameter,
+        "callback_secret": names.callback_secret,
+    }
+    for key, expected in pairs.items():
+        assert evaluate(naming[key], values) == expected, key
+    bucket_template = re.search(r'=> "(.+)"', naming["buckets"]).group(1)  # type: ignore[union-attr]
+    assert evaluate(bucket_template.replace("${purpose}", "input"), values) == names.input_bucket
+    function_template = naming["functions"]
+    assert 'replace(name, "_", "-")' in function_template
+    assert "${local.prefix}-" in function_template
+    assert names.function("sqs_poller") == "idp-prod-sqs-poller"
