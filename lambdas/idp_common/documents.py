@@ -107,12 +107,15 @@ class DocumentStore:
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
+                # A refused change returns the item as it is: no second read to say why.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            current = self.get(document_id)
-            raise TransitionRejectedError(document_id, target, current.status if current else None) from exc
+            item: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+            current = _from_item(item).status if item else None
+            raise TransitionRejectedError(document_id, target, current) from exc
         return _from_item(response["Attributes"])
 
     def record_callback(self, document_id: str, outcome: str) -> None:

@@ -50,16 +50,16 @@ def callback_payload(record: DocumentRecord) -> dict[str, Any]:
     }
 
 
-def apply(update: StatusUpdate, store: DocumentStore, notify: Notify) -> DocumentRecord:
-    """Write the status; on a new terminal status, send the callback and record its outcome."""
+def apply(update: StatusUpdate, store: DocumentStore, notify: Notify) -> DocumentRecord | None:
+    """Write the status; on a new terminal status, send the callback and record its outcome.
+    None when the same status was already written (a retried task): nothing is sent twice."""
     target, fields = target_of(update)
     try:
         record = store.transition(update.document_id, target, **fields)
     except TransitionRejectedError as exc:
-        current = store.get(update.document_id)
-        if current is not None and current.status is target:
-            return current  # a retried task: already applied, the callback was sent then
-        raise TransitionRejectedError(update.document_id, target, current.status if current else None) from exc
+        if exc.current == target:
+            return None  # a retried task: already applied (and the callback was sent then)
+        raise
     if target is DocumentStatus.PROCESSING or not record.callback_url:
         return record
     result = notify(record.callback_url, callback_payload(record))

@@ -46,5 +46,7 @@ def notify(url: str, payload: dict[str, Any]) -> callback.CallbackResult:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     update = update_adapter().validate_python(event)
     record = apply(update, DocumentStore(aws.client("dynamodb"), settings().documents_table), notify)
+    if record is None:
+        return {"document_id": update.document_id, "status": "unchanged"}
     metrics.add_metric(name=f"Documents{record.status.value.title().replace('_', '')}", unit="Count", value=1)
     return {"document_id": record.document_id, "status": record.status.value}

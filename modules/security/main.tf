@@ -73,19 +73,19 @@ locals {
       { sid = "WriteResults", actions = ["s3:PutObject"], resources = ["${local.output_bucket_arn}/results/*"] },
     ])
     status_updater = concat(local.use_key, [
-      { sid = "RecordStatus", actions = ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [local.documents_arn] },
+      { sid = "RecordStatus", actions = ["dynamodb:UpdateItem"], resources = [local.documents_arn] },
       { sid = "ReadCallbackKey", actions = ["secretsmanager:GetSecretValue"], resources = [local.callback_secret_arn] },
     ])
     document_cleanup = concat(local.read_configs, local.use_key, [
       { sid = "FindStaleDocuments", actions = ["dynamodb:Query"], resources = ["${local.documents_arn}/index/*"] },
-      { sid = "ExpireAndPurge", actions = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [local.documents_arn] },
+      { sid = "ExpireAndPurge", actions = ["dynamodb:DeleteItem", "dynamodb:UpdateItem"], resources = [local.documents_arn] },
       { sid = "ListObjects", actions = ["s3:ListBucket"], resources = [local.input_bucket_arn, local.output_bucket_arn] },
       { sid = "DeleteObjects", actions = ["s3:DeleteObject"], resources = ["${local.input_bucket_arn}/uploads/*", "${local.output_bucket_arn}/bda/*", "${local.output_bucket_arn}/results/*"] },
     ])
     dlq_analyzer = concat(local.use_key, [
       { sid = "DrainDlq", actions = ["sqs:DeleteMessage", "sqs:ReceiveMessage"], resources = [local.intake_dlq_arn] },
       { sid = "Redrive", actions = ["sqs:SendMessage"], resources = [local.intake_queue_arn] },
-      { sid = "FailDocuments", actions = ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [local.documents_arn] },
+      { sid = "FailDocuments", actions = ["dynamodb:UpdateItem"], resources = [local.documents_arn] },
     ])
   }
 }

@@ -69,7 +69,7 @@ def test_terminal_status_with_one_signed_callback(stack: Stack) -> None:
         ctx = LocalContext("status_updater")
         assert status_app.handler(processed_event(doc.document_id), ctx)["status"] == "COMPLETED"
         # A retried task changes nothing and sends nothing twice.
-        assert status_app.handler(processed_event(doc.document_id), ctx)["status"] == "COMPLETED"
+        assert status_app.handler(processed_event(doc.document_id), ctx)["status"] == "unchanged"
     finally:
         receiver.stop()
     calls = receiver.for_document(doc.document_id)

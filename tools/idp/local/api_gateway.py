@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from idp.local.lambda_router import LocalContext
+from idp.local.lambda_router import LocalContext, invoking
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 ROUTES = (("POST", "/documents"), ("GET", "/documents/{document_id}"), ("GET", "/health"))
@@ -80,7 +80,8 @@ class LocalApiGateway:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length) if length else b""
                 event = proxy_event(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                response = gateway._handler(event, LocalContext(function_name="presigned_url_generator"))
+                with invoking("presigned_url_generator"):
+                    response = gateway._handler(event, LocalContext(function_name="presigned_url_generator"))
                 payload = response.get("body") or ""
                 data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
                 self.send_response(int(response.get("statusCode", 500)))

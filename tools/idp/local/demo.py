@@ -21,7 +21,7 @@ import urllib3
 
 from idp.local.api_gateway import LocalApiGateway
 from idp.local.event_source import EventSourceMapping
-from idp.local.lambda_router import LocalContext
+from idp.local.lambda_router import LocalContext, invoking
 from idp.local.receiver import CallbackReceiver
 from idp.local.samples import SAMPLES, SAMPLES_DIR, Sample
 from idp.local.stack import LOCAL_REGION, Deployment, EmbeddedAws, LocalTimings, embedded_stack
@@ -202,7 +202,8 @@ class DemoRun:
             tracked.finished = time.monotonic()
 
     def drain_dlq(self) -> dict[str, Any]:
-        return dict(self.dlq_handler({}, LocalContext("dlq_analyzer")))
+        with invoking("dlq_analyzer"):
+            return dict(self.dlq_handler({}, LocalContext("dlq_analyzer")))
 
 
 def plan_documents(count: int | None) -> list[Sample]:

@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from idp.local.lambda_router import invoking
+
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -61,7 +63,8 @@ class EventSourceMapping:
         if not messages:
             return 0
         try:
-            result = self._handler(sqs_event(messages, self._arn, self._region), self._context)
+            with invoking("sqs_poller"):
+                result = self._handler(sqs_event(messages, self._arn, self._region), self._context)
             failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
         except Exception:  # a function error fails the whole batch, as in Lambda
             # (Powertools raises when every record of a batch failed.)

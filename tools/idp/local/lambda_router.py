@@ -13,7 +13,8 @@ import inspect
 import json
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,24 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 from idp_common.errors import RetryableError
 
 Handler = Callable[[dict[str, Any], Any], Any]
+_current = threading.local()
+
+
+@contextmanager
+def invoking(function_name: str) -> Iterator[None]:
+    """Mark this thread as running `function_name` (who made an AWS call: see current_function)."""
+    previous = getattr(_current, "name", None)
+    _current.name = function_name
+    try:
+        yield
+    finally:
+        _current.name = previous
+
+
+def current_function() -> str | None:
+    return getattr(_current, "name", None)
+
+
 EXPECTED_SIGNATURE = ("self", "function_name", "qualifier", "body", "headers", "response_headers")
 _ORIGINAL_INVOKE = LambdaSimpleBackend.invoke
 
@@ -79,7 +98,8 @@ class LambdaRouter:
             if self._take_fault(name):
                 # A transient failure, as the application reports one: the state machine retries it.
                 raise RetryableError(f"fault injected into {name} (this attempt fails)")
-            result = handler(event, LocalContext(function_name=name))
+            with invoking(name):
+                result = handler(event, LocalContext(function_name=name))
         except Exception as exc:
             with self._lock:
                 self.invocations.append((name, False))
