@@ -97,3 +97,8 @@ def changed_paths(repo: Path, base: str, head: str) -> list[str]:
 
 def detect(repo: Path, base: str, head: str = "HEAD") -> Changes:
     return classify(changed_paths(repo, base, head), function_names(repo))
+
+
+def everything(repo: Path) -> Changes:
+    """A full deployment (manual redeploy of a ref): every image, configs, every env."""
+    return Changes(functions=function_names(repo), doc_configs=True, infrastructure=True, envs=list(ENVS))

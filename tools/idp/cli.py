@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -205,18 +206,23 @@ def openapi_command(
 
 @app.command("changes")
 def changes_command(
-    base: Annotated[str, typer.Option(help="Base ref (merge base is taken: base...head).")],
+    base: Annotated[str | None, typer.Option(help="Base ref (merge base is taken: base...head).")] = None,
     head: Annotated[str, typer.Option(help="Head ref.")] = "HEAD",
     github_output: Annotated[bool, typer.Option(help="Also append the keys to $GITHUB_OUTPUT.")] = False,
     repo: Annotated[Path, typer.Option(help="Repository root.")] = Path(),
+    everything: Annotated[bool, typer.Option("--all", help="Everything changed (full redeploy of a ref).")] = False,
 ) -> None:
     """What a change touches: functions to rebuild, doc-configs, infrastructure per env, docs only."""
     import os  # noqa: PLC0415
 
     from idp.changes import GitError, detect  # noqa: PLC0415
+    from idp.changes import everything as all_changes  # noqa: PLC0415
 
+    if base is None and not everything:
+        typer.echo("error: give --base REF or --all", err=True)
+        raise typer.Exit(2)
     try:
-        result = detect(repo, base, head)
+        result = all_changes(repo) if everything else detect(repo, base or "", head)
     except GitError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -307,6 +313,76 @@ def module_docs_command() -> None:
 
     for path in write_all():
         typer.echo(str(path))
+
+
+release_app = typer.Typer(help="Deployed releases: env facts, image digest manifests, rollback.", no_args_is_help=True)
+app.add_typer(release_app, name="release")
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@release_app.command("env")
+def release_env(
+    env: Annotated[str, typer.Option(help="Environment (a folder of live/).")],
+    github_output: Annotated[bool, typer.Option(help="Also append the values to $GITHUB_OUTPUT.")] = False,
+) -> None:
+    """Account id, region, state bucket and role ARNs of an env, read from live/<env>/account.hcl."""
+    import os  # noqa: PLC0415
+
+    from idp.release import env_info  # noqa: PLC0415
+
+    try:
+        info = env_info(env)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from exc
+    typer.echo(info.github_outputs(), nl=False)
+    if github_output:
+        with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
+            handle.write(info.github_outputs())
+
+
+@release_app.command("digests")
+def release_digests(
+    env: Annotated[str, typer.Option(help="Environment whose deployed manifest is the base.")],
+    built: Annotated[Path | None, typer.Option(help="Folder of digest-<function>.json from the build.")] = None,
+    previous: Annotated[bool, typer.Option(help="The manifest before the current one (rollback).")] = False,
+) -> None:
+    """Print the image digest map to deploy (JSON): the deployed manifest, overlaid with new builds."""
+    import boto3  # noqa: PLC0415
+
+    from idp.release import current_manifest, merge, previous_manifest, read_built, validate_digests  # noqa: PLC0415
+
+    ssm = boto3.client("ssm")
+    try:
+        base = previous_manifest(ssm, env) if previous else current_manifest(ssm, env)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    digests = merge(base, read_built(built) if built else {})
+    problems = validate_digests(digests)
+    if problems:
+        raise _fail("incomplete image digests — " + "; ".join(problems))
+    typer.echo(json.dumps(digests))
+
+
+@release_app.command("record")
+def release_record(
+    env: Annotated[str, typer.Option(help="Environment just deployed.")],
+    digests: Annotated[str, typer.Option(help="The JSON digest map that was deployed.")],
+) -> None:
+    """Record the deployed digests as the env's release manifest (SSM keeps the history)."""
+    import boto3  # noqa: PLC0415
+
+    from idp.release import record_manifest, validate_digests  # noqa: PLC0415
+
+    values = json.loads(digests)
+    problems = validate_digests(values)
+    if problems:
+        raise _fail("; ".join(problems))
+    record_manifest(boto3.client("ssm"), env, values)
+    typer.echo(f"recorded the {env} release manifest")
 
 
 def main() -> None:

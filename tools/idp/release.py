@@ -1,0 +1,120 @@
+"""What is deployed where: account facts from live/, the release manifest (image digest per
+function) kept in SSM with its history, and the audit record of each deployment."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import hcl2
+
+from idp.naming import FUNCTIONS
+from idp.paths import REPO_ROOT
+
+DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def _locals(path: Path) -> dict[str, Any]:
+    with path.open() as handle:
+        doc = hcl2.load(handle)
+    values: dict[str, Any] = {}
+    for block in doc.get("locals", []):
+        values.update({k: v.strip('"') if isinstance(v, str) else v for k, v in block.items() if k != "__is_block__"})
+    return values
+
+
+@dataclass(frozen=True)
+class EnvInfo:
+    environment: str
+    account_id: str
+    region: str
+    state_bucket: str
+    plan_role_arn: str
+    apply_role_arn: str
+    image_push_role_arn: str  # only assumable in the registry account (live/_units/ecr.hcl: dev)
+    ecr_registry: str
+
+    def github_outputs(self) -> str:
+        return "".join(f"{key}={value}\n" for key, value in asdict(self).items())
+
+
+def env_info(env: str, live: Path = REPO_ROOT / "live") -> EnvInfo:
+    """From live/<env>/account.hcl (the only place an account id lives) and the roles' naming rule."""
+    account_file = live / env / "account.hcl"
+    if not account_file.is_file():
+        known = sorted(p.parent.name for p in live.glob("*/account.hcl"))
+        raise ValueError(f"no environment {env!r} (live/{env}/account.hcl); known: {', '.join(known)}")
+    account = _locals(account_file)
+    region_files = sorted((live / env).glob("*/region.hcl"))
+    region = _locals(region_files[0])["aws_region"] if region_files else account["state_region"]
+    repo = str(account["repository"]).split("/")[-1]
+    role = f"arn:aws:iam::{account['account_id']}:role/{repo}-{env}"
+    return EnvInfo(
+        environment=env,
+        account_id=account["account_id"],
+        region=region,
+        state_bucket=account["state_bucket"],
+        plan_role_arn=f"{role}-plan",
+        apply_role_arn=f"{role}-apply",
+        image_push_role_arn=f"arn:aws:iam::{account['account_id']}:role/{repo}-image-push",
+        ecr_registry=f"{account['account_id']}.dkr.ecr.{region}.amazonaws.com",
+    )
+
+
+def manifest_parameter(env: str, project: str = "idp") -> str:
+    return f"/{project}/{env}/release/image-digests"
+
+
+def validate_digests(digests: Mapping[str, str]) -> list[str]:
+    problems = [f"{fn}: no digest" for fn in FUNCTIONS if fn not in digests]
+    problems += [f"{fn}: {d!r} is not sha256:<64 hex>" for fn, d in digests.items() if not DIGEST.match(d)]
+    problems += [f"{fn}: not a function" for fn in digests if fn not in FUNCTIONS]
+    return problems
+
+
+def merge(current: Mapping[str, str], built: Mapping[str, str]) -> dict[str, str]:
+    """Newly built images replace the deployed ones; the rest stay as deployed."""
+    return dict(sorted({**current, **built}.items()))
+
+
+def read_built(directory: Path) -> dict[str, str]:
+    """digest-<function>.json files written by the image build jobs."""
+    built: dict[str, str] = {}
+    for path in sorted(directory.glob("digest-*.json")):
+        data = json.loads(path.read_text())
+        built[data["function"]] = data["digest"]
+    return built
+
+
+def current_manifest(ssm: Any, env: str) -> dict[str, str]:
+    try:
+        value = ssm.get_parameter(Name=manifest_parameter(env))["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound:
+        return {}
+    return dict(json.loads(value))
+
+
+def previous_manifest(ssm: Any, env: str) -> dict[str, str]:
+    """The manifest before the current one (what a rollback redeploys)."""
+    history: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"Name": manifest_parameter(env)}
+    while True:
+        page = ssm.get_parameter_history(**kwargs)
+        history += page.get("Parameters", [])
+        if not page.get("NextToken"):
+            break
+        kwargs["NextToken"] = page["NextToken"]
+    history.sort(key=lambda p: p["Version"])
+    if len(history) < 2:
+        raise ValueError(f"no previous release recorded for {env}: nothing to roll back to")
+    return dict(json.loads(history[-2]["Value"]))
+
+
+def record_manifest(ssm: Any, env: str, digests: Mapping[str, str]) -> None:
+    ssm.put_parameter(
+        Name=manifest_parameter(env), Value=json.dumps(dict(sorted(digests.items()))), Type="String", Overwrite=True
+    )
