@@ -1,0 +1,79 @@
+"""idp release: env facts from live/, digest manifests with history (rollback)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+from typer.testing import CliRunner
+
+from idp.cli import app
+from idp.naming import FUNCTIONS
+from idp.release import (
+    current_manifest,
+    env_info,
+    merge,
+    previous_manifest,
+    read_built,
+    record_manifest,
+    validate_digests,
+)
+
+runner = CliRunner()
+
+
+def digests(tag: str) -> dict[str, str]:
+    return dict.fromkeys(FUNCTIONS, "sha256:" + (tag * 64)[:64])
+
+
+def test_env_facts_come_from_account_hcl() -> None:
+    info = env_info("prod")
+    assert info.account_id == "333333333333"
+    assert info.apply_role_arn == "arn:aws:iam::333333333333:role/idp-platform-prod-apply"
+    assert info.plan_role_arn.endswith(":role/idp-platform-prod-plan")
+    assert info.ecr_registry == "333333333333.dkr.ecr.eu-west-1.amazonaws.com"
+    with pytest.raises(ValueError, match="known: dev, prod, test"):
+        env_info("staging")
+
+
+def test_merge_and_validate() -> None:
+    deployed = digests("a")
+    merged = merge(deployed, {"sqs_poller": "sha256:" + "b" * 64})
+    assert merged["sqs_poller"].endswith("b" * 64)
+    assert merged["status_updater"] == deployed["status_updater"]
+    assert validate_digests(merged) == []
+    assert "dlq_analyzer: no digest" in validate_digests({k: v for k, v in merged.items() if k != "dlq_analyzer"})
+    assert validate_digests({**merged, "sqs_poller": "latest"}) == ["sqs_poller: 'latest' is not sha256:<64 hex>"]
+
+
+def test_built_digest_files(tmp_path: Path) -> None:
+    (tmp_path / "digest-sqs_poller.json").write_text(
+        json.dumps({"function": "sqs_poller", "digest": "sha256:" + "c" * 64})
+    )
+    assert read_built(tmp_path) == {"sqs_poller": "sha256:" + "c" * 64}
+
+
+@mock_aws
+def test_manifest_history_gives_the_rollback_target() -> None:
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    assert current_manifest(ssm, "dev") == {}
+    record_manifest(ssm, "dev", digests("a"))
+    with pytest.raises(ValueError, match="nothing to roll back to"):
+        previous_manifest(ssm, "dev")
+    record_manifest(ssm, "dev", digests("b"))
+    assert current_manifest(ssm, "dev") == digests("b")
+    assert previous_manifest(ssm, "dev") == digests("a")
+
+
+@mock_aws
+def test_cli_digests_refuses_an_incomplete_map(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["release", "digests", "--env", "dev"])
+    assert result.exit_code == 1
+    assert "incomplete image digests" in result.output
+    record = runner.invoke(app, ["release", "record", "--env", "dev", "--digests", json.dumps(digests("d"))])
+    assert record.exit_code == 0
+    result = runner.invoke(app, ["release", "digests", "--env", "dev"])
+    assert json.loads(result.output) == digests("d")

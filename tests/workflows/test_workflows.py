@@ -1,0 +1,164 @@
+"""Structural rules every workflow keeps (actionlint, zizmor and check-jsonschema run in the lint gate)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO_ROOT, SHARED_DIR
+
+WORKFLOWS = REPO_ROOT / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml"))
+ACTION_FILES = sorted((REPO_ROOT / ".github" / "actions").rglob("action.yml"))
+USES = re.compile(r"^\s*-?\s*uses:\s*(\S+)(?:\s*#\s*(\S+))?", re.MULTILINE)
+SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40}$")
+
+
+def load(path: Path) -> dict[Any, Any]:
+    data = yaml.safe_load(path.read_text())
+    # YAML 1.1 reads the `on:` key as True
+    if True in data:
+        data["on"] = data.pop(True)
+    return dict(data)
+
+
+def jobs(path: Path) -> dict[str, dict[str, Any]]:
+    return dict(load(path)["jobs"])
+
+
+@pytest.mark.parametrize("path", FILES + ACTION_FILES, ids=lambda p: p.name)
+def test_every_external_action_is_pinned_to_a_full_sha_with_its_version(path: Path) -> None:
+    for ref, comment in USES.findall(path.read_text()):
+        if ref.startswith("./"):
+            continue
+        assert SHA_PIN.match(ref), f"{path.name}: {ref} is not pinned to a 40-character commit SHA"
+        assert re.match(r"v\d+\.\d+\.\d+$", comment or ""), f"{path.name}: {ref} needs a `# vX.Y.Z` comment"
+
+
+@pytest.mark.skipif(
+    not (SHARED_DIR / "ACTION-PINS.md").is_file(), reason="../shared/ACTION-PINS.md not beside this clone"
+)
+def test_pins_are_the_resolved_ones() -> None:
+    table = (SHARED_DIR / "ACTION-PINS.md").read_text()
+    known = {
+        (m.group(1), m.group(3))
+        for m in re.finditer(r"\| ([\w.-]+/[\w.-]+)[^|]*\| (v[\d.]+) \| ([0-9a-f]{40}) \|", table)
+    }
+    known_shas = {sha for _, sha in known}
+    for path in FILES + ACTION_FILES:
+        for ref, _ in USES.findall(path.read_text()):
+            if ref.startswith("./"):
+                continue
+            assert ref.rsplit("@", 1)[1] in known_shas, f"{path.name}: {ref} is not a SHA from ACTION-PINS.md"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_top_level_permissions_are_empty_and_no_pull_request_target(path: Path) -> None:
+    data = load(path)
+    assert data.get("permissions") == {}, f"{path.name}: top-level permissions must be {{}}"
+    assert "pull_request_target" not in data["on"], f"{path.name}: pull_request_target is not allowed"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_job_has_a_timeout_and_least_permissions(path: Path) -> None:
+    for name, job in jobs(path).items():
+        if "uses" in job:  # a call of a reusable workflow: its own jobs are checked in their file
+            continue
+        assert isinstance(job.get("timeout-minutes"), int), f"{path.name}: job {name} has no timeout-minutes"
+        perms = job.get("permissions", {})
+        assert perms not in ("write-all", "read-all"), f"{path.name}: job {name} has blanket permissions"
+        assert set(perms.values()) <= {"read", "write", "none"}
+        for step in job.get("steps", []):
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step.get("with", {}).get("persist-credentials") is False, (
+                    f"{path.name}: {name} persists credentials"
+                )
+
+
+def assumes_role(job: dict[str, Any]) -> bool:
+    return any("configure-aws-credentials" in str(step.get("uses", "")) for step in job.get("steps", []))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_oidc_only_where_a_role_is_assumed(path: Path) -> None:
+    for name, job in jobs(path).items():
+        if "uses" in job:
+            continue
+        wants_token = job.get("permissions", {}).get("id-token") == "write"
+        assert wants_token == assumes_role(job), f"{path.name}: job {name} id-token: write must go with an assumed role"
+        text = yaml.safe_dump(job)
+        assert "aws-access-key-id" not in text, f"{path.name}: {name} uses keys"
+        assert "AWS_SECRET_ACCESS_KEY" not in text, f"{path.name}: {name} uses keys"
+
+
+def test_no_job_assumes_an_apply_role_without_an_environment() -> None:
+    for path in FILES:
+        for name, job in jobs(path).items():
+            if "uses" in job:
+                continue
+            roles = [str(s.get("with", {}).get("role-to-assume", "")) for s in job.get("steps", [])]
+            if any("apply_role_arn" in role for role in roles):
+                assert job.get("environment") == "${{ inputs.environment }}", (
+                    f"{path.name}: {name} needs an environment"
+                )
+                assert job["concurrency"]["cancel-in-progress"] is False
+                assert job["concurrency"]["group"] == "deploy-${{ inputs.environment }}"
+
+
+def test_prod_needs_test_needs_dev() -> None:
+    deploy = jobs(WORKFLOWS / "deploy.yml")
+
+    def ancestors(job: str) -> set[str]:
+        needs = deploy[job].get("needs", [])
+        needs = [needs] if isinstance(needs, str) else needs
+        return set(needs).union(*(ancestors(n) for n in needs)) if needs else set()
+
+    assert {"apply-test", "apply-dev", "build", "changes"} <= ancestors("apply-prod")
+    assert {"apply-dev", "plan-test"} <= ancestors("apply-test")
+    for env in ("dev", "test", "prod"):
+        call = deploy[f"apply-{env}"]
+        assert call["uses"] == "./.github/workflows/_apply.yml"
+        assert call["with"]["environment"] == env
+
+
+def test_build_matrix_is_fed_from_the_changes_job_and_guarded() -> None:
+    deploy = jobs(WORKFLOWS / "deploy.yml")
+    assert deploy["build"]["with"]["functions"] == "${{ needs.changes.outputs.functions }}"
+    assert "needs.changes.outputs.functions != '[]'" in deploy["build"]["if"]
+    build = jobs(WORKFLOWS / "_build-images.yml")["build"]
+    assert build["strategy"]["matrix"]["function"] == "${{ fromJSON(inputs.functions) }}"
+    assert "inputs.functions != '[]'" in build["if"]
+    push = next(s for s in build["steps"] if "build-push-action" in str(s.get("uses", "")))
+    assert push["with"]["provenance"] is False
+    assert push["with"]["sbom"] is False
+    assert "scope=${{ matrix.function }}" in push["with"]["cache-from"]
+
+
+def test_untrusted_input_only_through_env() -> None:
+    untrusted = re.compile(r"\$\{\{\s*github\.(event\.(pull_request|issue|comment|head_commit)|head_ref)")
+    for path in FILES:
+        for name, job in jobs(path).items():
+            for step in job.get("steps", []):
+                assert not untrusted.search(str(step.get("run", ""))), (
+                    f"{path.name}: {name} expands untrusted input in run"
+                )
+
+
+def test_pr_workflow_runs_the_gate_and_cancels_superseded_runs() -> None:
+    pr = load(WORKFLOWS / "pr.yml")
+    assert pr["concurrency"]["cancel-in-progress"] is True
+    steps = jobs(WORKFLOWS / "pr.yml")["lint-and-test"]["steps"]
+    assert any(s.get("run") == "make test" for s in steps)
+
+
+def test_toolchain_versions_come_from_mise_only() -> None:
+    action = (REPO_ROOT / ".github" / "actions" / "setup" / "action.yml").read_text()
+    assert "jdx/mise-action@" in action
+    for path in FILES:
+        text = path.read_text()
+        assert "terraform_version" not in text, f"{path.name} pins terraform itself"
+        assert "terragrunt_version" not in text, f"{path.name} pins terragrunt itself"
