@@ -39,7 +39,6 @@ def repo_root() -> Path:
 
 
 # --- AWS fixtures (moto) -----------------------------------------------------------------------
-import importlib  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from typing import Any  # noqa: E402
@@ -48,24 +47,17 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from idp.local.lambda_router import LambdaRouter  # noqa: E402
-from idp.local.stack import LOCAL_ACCOUNT, LOCAL_REGION, Deployment, LocalTimings, provision  # noqa: E402
-from idp.naming import FUNCTIONS, Names  # noqa: E402
-from idp_common import aws  # noqa: E402
+from idp.local.stack import (  # noqa: E402
+    LOCAL_ACCOUNT,
+    LOCAL_REGION,
+    Deployment,
+    LocalTimings,
+    provision,
+    reset_handler_state,
+)
+from idp.naming import Names  # noqa: E402
 
 MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
-
-
-def reset_handler_caches() -> None:
-    """Handlers cache settings, clients and configs per container; each test is a new container."""
-    aws.reset_clients()
-    for function in FUNCTIONS:
-        module = importlib.import_module(f"{function}.app")
-        for value in vars(module).values():
-            if callable(getattr(value, "cache_clear", None)):
-                value.cache_clear()
-    import bda_orchestrator.app as orchestrator
-
-    orchestrator.GATEWAY = None
 
 
 @dataclass
@@ -101,7 +93,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """The whole IDP stack provisioned in moto, handlers wired, doc-configs published."""
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
-    reset_handler_caches()
+    reset_handler_state()
     with mock_aws(config=MOTO_CONFIG):
         router = LambdaRouter()
         router.install()
@@ -113,4 +105,4 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             yield Stack(cloud, deployment)
         finally:
             router.uninstall()
-            reset_handler_caches()
+            reset_handler_state()

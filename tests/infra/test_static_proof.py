@@ -105,7 +105,7 @@ def test_unit_graph_is_acyclic_and_identical_across_envs() -> None:
 
 
 def test_account_ids_live_only_in_account_hcl() -> None:
-    pattern = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+    pattern = re.compile(r"(?<![0-9A-Za-z])[0-9]{12}(?![0-9A-Za-z])")
     scanned = [
         *MODULES.rglob("*.tf"),
         *LIVE.rglob("*.hcl"),

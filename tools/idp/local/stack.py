@@ -6,6 +6,7 @@ the deployed stack, so a local run takes seconds: SQS visibility, receive count 
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -85,6 +86,18 @@ def function_environment(
     }
 
 
+def reset_handler_state() -> None:
+    """Handlers cache settings, clients and configs per container. A new local stack is a new
+    container for them: forget what an earlier stack (another endpoint) left behind."""
+    aws.reset_clients()
+    for function in FUNCTIONS:
+        module = importlib.import_module(f"{function}.app")
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+    setattr(importlib.import_module("bda_orchestrator.app"), "GATEWAY", None)  # the BDA double, if any
+
+
 class EmbeddedAws:
     """moto's ThreadedMotoServer with Step Functions executing for real and Lambda routed in-process."""
 
@@ -114,6 +127,7 @@ class EmbeddedAws:
             warnings.filterwarnings("ignore", module="aws_lambda_powertools")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         from moto.core.config import default_user_config  # noqa: PLC0415 - moto is a local-run dependency
+        from moto.moto_api._internal.models import moto_api_backend  # noqa: PLC0415
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: PLC0415
 
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
@@ -131,9 +145,11 @@ class EmbeddedAws:
         os.environ.pop("AWS_PROFILE", None)
         os.environ.pop("AWS_SESSION_TOKEN", None)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        # moto keeps its state per process: a fresh stack must not see an earlier one's resources.
+        moto_api_backend.reset()
         self._server.start()
         self.router.install()
-        aws.reset_clients()
+        reset_handler_state()
 
     def stop(self) -> None:
         self.router.uninstall()
@@ -144,7 +160,7 @@ class EmbeddedAws:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        aws.reset_clients()
+        reset_handler_state()
 
 
 @dataclass
@@ -301,7 +317,4 @@ def embedded_stack(
         )
         yield cloud, deployment
     finally:
-        import bda_orchestrator.app as orchestrator  # noqa: PLC0415
-
-        orchestrator.GATEWAY = None
         cloud.stop()
