@@ -95,7 +95,9 @@ def reset_handler_state() -> None:
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()
-    setattr(importlib.import_module("bda_orchestrator.app"), "GATEWAY", None)  # the BDA double, if any
+    import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - a handler module
+
+    orchestrator.GATEWAY = None  # the BDA double, if a stack wired one
 
 
 class EmbeddedAws:
