@@ -25,6 +25,7 @@ from idp.naming import FUNCTIONS
 from idp_common import aws
 from idp_common.documents import iso, utcnow
 from tests.infra.hcl_model import module
+from tests.integration.test_smoke import smoke_against
 
 SERVICE_PREFIX = {"stepfunctions": "states", "bedrock-data-automation-runtime": "bedrock"}
 OPERATION_ACTION = {
@@ -155,6 +156,8 @@ def exercise_the_rest(result: DemoResult, api_url: str, endpoint: str) -> None:
     sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"Records": [{"s3": {"object": {"key": key, "size": 1}}}]}))
     with invoking("dlq_analyzer"):
         assert dlq_app.handler({"redrive": True}, LocalContext("dlq_analyzer"))["redriven"] == 1
+    # 4. idp smoke against the same running stack (its calls are a client's, not a handler's)
+    smoke_against(api_url)
 
 
 @pytest.mark.slow

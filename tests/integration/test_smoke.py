@@ -1,23 +1,20 @@
-"""idp smoke against the local stack (the same checks the deploy workflow runs against AWS)."""
+"""idp smoke against the local stack (the same checks the deploy workflow runs against AWS).
+The positive run happens inside tests/integration/test_least_privilege.py, which keeps a stack up."""
 
 from __future__ import annotations
 
-import pytest
 from typer.testing import CliRunner
 
 from idp.cli import app
-from idp.local.demo import DemoRun
-from idp.local.stack import embedded_stack
 from idp.smoke import run_smoke
 
 
-@pytest.mark.slow
-def test_smoke_passes_against_the_local_stack() -> None:
-    with embedded_stack() as (cloud, deployment), DemoRun(cloud, deployment, set()) as run:
-        result = CliRunner().invoke(app, ["smoke", "--env", "local", "--api", run.gateway.url, "--timeout", "60"])
-        wrong = run_smoke(run.gateway.url, timeout=60, poll=0.5, expected="LOW_CONFIDENCE")
+def smoke_against(api_url: str) -> None:
+    """Called with a running local stack (by the least-privilege test, which keeps one up)."""
+    result = CliRunner().invoke(app, ["smoke", "--env", "local", "--api", api_url, "--timeout", "60"])
     assert result.exit_code == 0, result.output
     assert "PASS  result document" in result.output
+    wrong = run_smoke(api_url, timeout=60, poll=0.5, expected="LOW_CONFIDENCE")
     assert not wrong.ok
     assert "FAIL  status is LOW_CONFIDENCE: COMPLETED" in wrong.render()
 
