@@ -22,7 +22,7 @@ logger, tracer, metrics = tools("document_cleanup")
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     s = CleanupSettings.from_env()
-    configs = ConfigCache(aws.client("dynamodb"), aws.client("ssm"), s.config_table, s.config_version_parameter)
+    configs = ConfigCache.for_function(s)
     report = run_cleanup(
         store=DocumentStore(aws.client("dynamodb"), s.documents_table),
         s3=aws.client("s3"),

@@ -12,8 +12,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from idp_common import aws
 from idp_common.doc_types import DocType, DocTypeConfig
 from idp_common.errors import UnknownDocumentTypeError
+from idp_common.settings import DocumentConfigAccess
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -40,6 +42,11 @@ class ConfigCache:
         self._version: str | None = None
         self._checked_at = float("-inf")
         self._types: dict[str, DocType] = {}
+
+    @classmethod
+    def for_function(cls, settings: DocumentConfigAccess) -> ConfigCache:
+        """The cache a handler uses: its settings' table and version parameter, the shared clients."""
+        return cls(aws.client("dynamodb"), aws.client("ssm"), settings.config_table, settings.config_version_parameter)
 
     def _current_version(self) -> str:
         return self._ssm.get_parameter(Name=self._parameter)["Parameter"]["Value"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from idp_common import aws, bda_output, language
+from idp_common import bda_output, language
 from idp_common.config_cache import ConfigCache
 from idp_common.flow import LanguageRequest, LanguageStep
 from idp_common.observability import tools
@@ -19,7 +19,7 @@ logger, tracer, metrics = tools("language_detector")
 @cache
 def configs() -> ConfigCache:
     s = LanguageSettings.from_env()
-    return ConfigCache(aws.client("dynamodb"), aws.client("ssm"), s.config_table, s.config_version_parameter)
+    return ConfigCache.for_function(s)
 
 
 @logger.inject_lambda_context(correlation_id_path="document_id")

@@ -87,7 +87,7 @@ def store() -> DocumentStore:
 @cache
 def configs() -> ConfigCache:
     s = settings()
-    return ConfigCache(aws.client("dynamodb"), aws.client("ssm"), s.config_table, s.config_version_parameter)
+    return ConfigCache.for_function(s)
 
 
 def error(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Response[str]:

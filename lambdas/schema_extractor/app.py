@@ -26,7 +26,7 @@ def settings() -> ExtractorSettings:
 @cache
 def configs() -> ConfigCache:
     s = settings()
-    return ConfigCache(aws.client("dynamodb"), aws.client("ssm"), s.config_table, s.config_version_parameter)
+    return ConfigCache.for_function(s)
 
 
 @logger.inject_lambda_context(correlation_id_path="document_id")

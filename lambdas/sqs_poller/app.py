@@ -25,7 +25,7 @@ def intake() -> Intake:
     s = PollerSettings.from_env()
     return Intake(
         store=DocumentStore(aws.client("dynamodb"), s.documents_table),
-        configs=ConfigCache(aws.client("dynamodb"), aws.client("ssm"), s.config_table, s.config_version_parameter),
+        configs=ConfigCache.for_function(s),
         sfn=aws.client("stepfunctions"),
         state_machine_arn=s.state_machine_arn,
         poll_seconds=s.bda_poll_seconds,

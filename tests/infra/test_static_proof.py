@@ -124,8 +124,6 @@ def test_account_ids_live_only_in_account_hcl() -> None:
 def test_env_folders_carry_values_not_logic() -> None:
     """Every env's unit files are the same two includes; only account/env/region files differ."""
     for unit in ALL_UNITS:
-        if "_bootstrap" in unit.path.parts:
-            continue
         text = (unit.path / "terragrunt.hcl").read_text()
         twin = (LIVE / "dev" / unit.path.relative_to(LIVE / unit.env) / "terragrunt.hcl").read_text()
         assert text == twin, f"{unit.path} differs from its dev twin: put values in env.hcl"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import threading
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from idp.local.http_server import LoopbackServer, QuietHandler
 from idp.local.lambda_router import LocalContext, invoking
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -65,17 +64,22 @@ def proxy_event(
 class LocalApiGateway:
     def __init__(self, handler: Handler) -> None:
         self._handler = handler
-        self._server: ThreadingHTTPServer | None = None
+        self._server = LoopbackServer(self._request_handler())
 
     @property
     def url(self) -> str:
-        assert self._server is not None  # noqa: S101 - start() first
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.base_url
 
     def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def _request_handler(self) -> type[QuietHandler]:
         gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length) if length else b""
@@ -93,13 +97,4 @@ class LocalApiGateway:
 
             do_GET = do_POST = _serve
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        return Handler

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Any
 
+from idp.local.http_server import LoopbackServer, QuietHandler
 from idp_common.callback import SIGNATURE_HEADER, verify
 
 
@@ -17,22 +17,27 @@ class Received:
     signature_valid: bool
 
 
-@dataclass
 class CallbackReceiver:
-    secret: str
-    received: list[Received] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self.received: list[Received] = []
+        self._lock = threading.Lock()
+        self._server = LoopbackServer(self._request_handler())
 
     @property
     def url(self) -> str:
-        assert self._server is not None  # noqa: S101 - start() first
-        return f"http://127.0.0.1:{self._server.server_address[1]}/callbacks"
+        return f"{self._server.base_url}/callbacks"
 
     def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def _request_handler(self) -> type[QuietHandler]:
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 valid = verify(receiver.secret, body, self.headers.get(SIGNATURE_HEADER, ""))
@@ -45,16 +50,7 @@ class CallbackReceiver:
                 self.send_response(204 if valid else 401)
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        return Handler
 
     def for_document(self, document_id: str) -> list[Received]:
         with self._lock:
