@@ -74,3 +74,9 @@ def test_terraform_and_python_build_the_same_names() -> None:
     assert 'replace(name, "_", "-")' in function_template
     assert "${local.prefix}-" in function_template
     assert names.function("sqs_poller") == "idp-prod-sqs-poller"
+
+
+def test_function_lists_in_terraform_defaults_match_the_python_list() -> None:
+    for name in ("naming", "ecr"):
+        default = module(name).variables["functions"]["default"]
+        assert list(default) == list(FUNCTIONS), f"modules/{name} functions default drifted from idp.naming.FUNCTIONS"
