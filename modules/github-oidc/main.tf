@@ -21,27 +21,20 @@ resource "aws_iam_openid_connect_provider" "github" {
   client_id_list = ["sts.amazonaws.com"]
 }
 
-data "aws_iam_policy_document" "plan_trust" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [local.provider_arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    condition {
-      test     = "StringLike"
-      variable = "token.actions.githubusercontent.com:sub"
-      values   = ["${local.subject}:pull_request", "${local.subject}:ref:refs/heads/main"]
-    }
-  }
+# The `sub` claims each role trusts: the only difference between their trust policies.
+locals {
+  trusted_subjects = merge(
+    {
+      plan  = ["${local.subject}:pull_request", "${local.subject}:ref:refs/heads/main"]
+      apply = ["${local.subject}:environment:${var.environment}"]
+    },
+    var.create_image_push_role ? { push = ["${local.subject}:ref:refs/heads/main"] } : {},
+  )
 }
 
-data "aws_iam_policy_document" "apply_trust" {
+data "aws_iam_policy_document" "trust" {
+  for_each = local.trusted_subjects
+
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -56,14 +49,14 @@ data "aws_iam_policy_document" "apply_trust" {
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["${local.subject}:environment:${var.environment}"]
+      values   = each.value
     }
   }
 }
 
 resource "aws_iam_role" "plan" {
   name                 = "${local.role_prefix}-plan"
-  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.trust["plan"].json
   max_session_duration = var.max_session_seconds
 }
 
@@ -104,7 +97,7 @@ resource "aws_iam_role_policy" "plan_state" {
 
 resource "aws_iam_role" "apply" {
   name                 = "${local.role_prefix}-apply"
-  assume_role_policy   = data.aws_iam_policy_document.apply_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.trust["apply"].json
   max_session_duration = var.max_session_seconds
 }
 
@@ -156,33 +149,11 @@ resource "aws_iam_role_policy" "apply_extra" {
 }
 
 # --- image push role (registry account only): main-branch builds push to ECR ----------------
-data "aws_iam_policy_document" "push_trust" {
-  count = var.create_image_push_role ? 1 : 0
-
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [local.provider_arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:sub"
-      values   = ["${local.subject}:ref:refs/heads/main"]
-    }
-  }
-}
-
 resource "aws_iam_role" "push" {
   count = var.create_image_push_role ? 1 : 0
 
   name                 = "${var.github_repo}-image-push"
-  assume_role_policy   = data.aws_iam_policy_document.push_trust[0].json
+  assume_role_policy   = data.aws_iam_policy_document.trust["push"].json
   max_session_duration = var.max_session_seconds
 }
 

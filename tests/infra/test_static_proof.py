@@ -188,3 +188,13 @@ def test_module_readmes_are_current() -> None:
         assert (folder / "README.md").read_text() == render(folder), (
             f"{folder.name}/README.md is stale: run `uv run idp module-docs`"
         )
+
+
+def test_apply_role_trusts_only_its_github_environment() -> None:
+    oidc = module("github-oidc")
+    subjects = oidc.locals["trusted_subjects"]
+    assert ":environment:${var.environment}" in subjects
+    assert "pull_request" in subjects
+    trust = (MODULES / "github-oidc" / "main.tf").read_text()
+    assert 'apply = ["${local.subject}:environment:${var.environment}"]' in trust
+    assert "NeverItsOwnTrust" in trust
