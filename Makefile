@@ -55,7 +55,7 @@ test: setup ## The whole gate: lint + tests with coverage >= 80%
 	$(RUN) pytest -n auto
 
 bench: $(SYNCED) ## Performance budgets (plan-comment rendering, handler import times)
-	$(RUN) pytest -m bench -p no:xdist --no-cov -rxX -s
+	$(RUN) pytest -m bench -n 0 --no-cov -rxX -s
 
 fmt: $(SYNCED) ## Format Python (ruff); terraform/terragrunt fmt where the binaries exist
 	$(RUN) ruff check --fix .
