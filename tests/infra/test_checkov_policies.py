@@ -17,7 +17,8 @@ CASES = {
         'resource "aws_sqs_queue" "keyed" {\n  name = "k"\n  kms_master_key_id = "arn:aws:kms:eu-west-1:1:key/k"\n}\n',
     ),
     "IDP_AWS_2": (
-        'resource "aws_sqs_queue" "q" {\n  name = "q"\n  kms_master_key_id = "k"\n  tags = { Owner = "someone-else" }\n}\n',
+        'resource "aws_sqs_queue" "q" {\n  name = "q"\n  kms_master_key_id = "k"\n'
+        '  tags = { Owner = "someone-else" }\n}\n',
         'resource "aws_sqs_queue" "q" {\n  name = "q"\n  kms_master_key_id = "k"\n  tags = { Purpose = "intake" }\n}\n',
     ),
 }
