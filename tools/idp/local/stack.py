@@ -38,7 +38,7 @@ LOCAL_REGION = "eu-west-1"
 
 @dataclass(frozen=True)
 class LocalTimings:
-    visibility_timeout: int = 2
+    visibility_timeout: int = 1
     max_receive_count: int = 3
     bda_poll_seconds: int = 1
     upload_expiry_seconds: int = 900
