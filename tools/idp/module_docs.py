@@ -7,28 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import hcl2
-
+from idp.hcl import blocks, load
 from idp.paths import REPO_ROOT
 
 MODULES = REPO_ROOT / "modules"
 
 
-def _unquote(value: Any) -> str:
-    text = str(value)
-    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
-
-
 def _blocks(path: Path, kind: str) -> dict[str, dict[str, Any]]:
-    if not path.is_file():
-        return {}
-    with path.open() as handle:
-        doc = hcl2.load(handle)
-    out: dict[str, dict[str, Any]] = {}
-    for entry in doc.get(kind, []):
-        for name, body in entry.items():
-            out[_unquote(name)] = body
-    return out
+    return blocks(load(path), kind) if path.is_file() else {}
 
 
 def _purpose(main: Path) -> str:
@@ -41,7 +27,7 @@ def _purpose(main: Path) -> str:
 
 
 def _cell(value: Any) -> str:
-    text = _unquote(value).replace("${", "").replace("}", "") if isinstance(value, str) else str(value)
+    text = value.replace("${", "").replace("}", "") if isinstance(value, str) else str(value)
     return " ".join(text.split()).replace("|", "\\|")
 
 

@@ -10,21 +10,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import hcl2
-
+from idp.hcl import load, merged_locals
 from idp.naming import FUNCTIONS
 from idp.paths import REPO_ROOT
 
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-
-
-def _locals(path: Path) -> dict[str, Any]:
-    with path.open() as handle:
-        doc = hcl2.load(handle)
-    values: dict[str, Any] = {}
-    for block in doc.get("locals", []):
-        values.update({k: v.strip('"') if isinstance(v, str) else v for k, v in block.items() if k != "__is_block__"})
-    return values
 
 
 @dataclass(frozen=True)
@@ -48,9 +38,9 @@ def env_info(env: str, live: Path = REPO_ROOT / "live") -> EnvInfo:
     if not account_file.is_file():
         known = sorted(p.parent.name for p in live.glob("*/account.hcl"))
         raise ValueError(f"no environment {env!r} (live/{env}/account.hcl); known: {', '.join(known)}")
-    account = _locals(account_file)
+    account = merged_locals(load(account_file))
     region_files = sorted((live / env).glob("*/region.hcl"))
-    region = _locals(region_files[0])["aws_region"] if region_files else account["state_region"]
+    region = merged_locals(load(region_files[0]))["aws_region"] if region_files else account["state_region"]
     repo = str(account["repository"]).split("/")[-1]
     role = f"arn:aws:iam::{account['account_id']}:role/{repo}-{env}"
     return EnvInfo(

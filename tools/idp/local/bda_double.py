@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from idp.local.samples import SAMPLES_DIR
 from idp_common import s3uri
 from idp_common.bda import BdaJob, BdaJobStatus
 from idp_common.errors import BdaThrottledError
 
-RECORDINGS_DIR = Path(__file__).resolve().parents[3] / "samples" / "recordings"
+RECORDINGS_DIR = SAMPLES_DIR / "recordings"
 
 
 @dataclass

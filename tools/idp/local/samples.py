@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from idp.paths import REPO_ROOT
 from idp_common.status import DocumentStatus
 
-SAMPLES_DIR = Path(__file__).resolve().parents[3] / "samples"
+SAMPLES_DIR = REPO_ROOT / "samples"
 
 
 @dataclass(frozen=True)
