@@ -12,6 +12,26 @@ module "names" {
 
 locals {
   alarm_actions = compact([aws_sns_topic.alarms.arn, var.oncall_topic_arn])
+  service_alarms = {
+    "dlq-not-empty" = {
+      description = "Messages in the intake DLQ: documents failed intake (dlq_analyzer marks them FAILED)."
+      namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum"
+      dimensions  = { QueueName = var.dlq_name }
+      threshold   = 0, comparison = "GreaterThanThreshold"
+    }
+    "executions-failed" = {
+      description = "Document flow executions that failed (documents ended FAILED)."
+      namespace   = "AWS/States", metric = "ExecutionsFailed", statistic = "Sum"
+      dimensions  = { StateMachineArn = var.state_machine_arn }
+      threshold   = 1, comparison = "GreaterThanOrEqualToThreshold"
+    }
+    "api-5xx" = {
+      description = "API answered 5xx: a handler bug (bad input is always 4xx)."
+      namespace   = "AWS/ApiGateway", metric = "5XXError", statistic = "Sum"
+      dimensions  = { ApiName = var.api_name, Stage = var.api_stage }
+      threshold   = 1, comparison = "GreaterThanOrEqualToThreshold"
+    }
+  }
   lambda_alarms = merge(
     { for k, name in var.function_names : "${k}-errors" => { function = name, metric = "Errors" } },
     { for k, name in var.function_names : "${k}-throttles" => { function = name, metric = "Throttles" } },
@@ -29,22 +49,6 @@ resource "aws_sns_topic_subscription" "email" {
   topic_arn = aws_sns_topic.alarms.arn
   protocol  = "email"
   endpoint  = each.value
-}
-
-resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
-  alarm_name          = "${module.names.prefix}-dlq-not-empty"
-  alarm_description   = "Messages in the intake DLQ: documents failed intake (dlq_analyzer marks them FAILED)."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = var.dlq_name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "lambda" {
@@ -65,33 +69,19 @@ resource "aws_cloudwatch_metric_alarm" "lambda" {
   ok_actions          = local.alarm_actions
 }
 
-resource "aws_cloudwatch_metric_alarm" "executions_failed" {
-  alarm_name          = "${module.names.prefix}-executions-failed"
-  alarm_description   = "Document flow executions that failed (documents ended FAILED)."
-  namespace           = "AWS/States"
-  metric_name         = "ExecutionsFailed"
-  dimensions          = { StateMachineArn = var.state_machine_arn }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
+resource "aws_cloudwatch_metric_alarm" "service" {
+  for_each = local.service_alarms
 
-resource "aws_cloudwatch_metric_alarm" "api_5xx" {
-  alarm_name          = "${module.names.prefix}-api-5xx"
-  alarm_description   = "API answered 5xx: a handler bug (bad input is always 4xx)."
-  namespace           = "AWS/ApiGateway"
-  metric_name         = "5XXError"
-  dimensions          = { ApiName = var.api_name, Stage = var.api_stage }
-  statistic           = "Sum"
+  alarm_name          = "${module.names.prefix}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 300
   evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = each.value.threshold
+  comparison_operator = each.value.comparison
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions

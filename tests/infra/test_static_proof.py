@@ -198,3 +198,9 @@ def test_apply_role_trusts_only_its_github_environment() -> None:
     trust = (MODULES / "github-oidc" / "main.tf").read_text()
     assert 'apply = ["${local.subject}:environment:${var.environment}"]' in trust
     assert "NeverItsOwnTrust" in trust
+
+
+def test_monitoring_alarms_cover_the_required_signals() -> None:
+    text = (MODULES / "monitoring" / "main.tf").read_text()
+    for metric in ("ApproximateNumberOfMessagesVisible", "ExecutionsFailed", "5XXError", '"Errors"', '"Throttles"'):
+        assert metric in text, f"modules/monitoring lost its {metric} alarm"
