@@ -13,9 +13,13 @@ BOOTSTRAP := .tools/uv-$(UV_VERSION)
 UV := $(BOOTSTRAP)/bin/uv
 export UV_PYTHON := $(PYTHON_VERSION)
 export UV_PYTHON_DOWNLOADS := never
-SYNCED := .venv/.synced-$(UV_VERSION)
+# Installs are compiled to bytecode once: every later interpreter start (the suite spawns many)
+# then loads .pyc instead of compiling botocore & co. from source, which PYTHONDONTWRITEBYTECODE
+# (set on some machines and in the images) would otherwise make it do every time.
+export UV_COMPILE_BYTECODE := 1
+SYNCED := .venv/.synced-$(UV_VERSION)-pyc
 NODE_TOOLS := tools/node/node_modules/.installed
-CHECKOV_ENV := tools/envs/checkov/.venv/.synced
+CHECKOV_ENV := tools/envs/checkov/.venv/.synced-pyc
 RUN := $(UV) run --frozen --no-sync
 
 .PHONY: help setup demo test lint fmt pytest bench clean
