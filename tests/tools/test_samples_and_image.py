@@ -61,3 +61,15 @@ def test_docker_context_keeps_only_what_the_image_needs() -> None:
     lines = (REPO_ROOT / ".dockerignore").read_text().splitlines()
     assert lines[lines.index("*")] == "*"
     assert {"!pyproject.toml", "!uv.lock", "!lambdas/"} <= set(lines)
+
+
+def test_image_ships_bytecode_for_every_python_file_it_runs() -> None:
+    """Lambda's file system is read-only and the image sets PYTHONDONTWRITEBYTECODE: whatever is not
+    compiled at build is compiled again on every cold start."""
+    df = parsed()
+    runs = [i["value"] for i in df.structure if i["instruction"] == "RUN"]
+    compiled = " ".join(r for r in runs if "compileall" in r)
+    assert "--invalidation-mode unchecked-hash" in compiled, "bytecode must not depend on layer mtimes"
+    for target in ("/opt/dependencies", "${LAMBDA_TASK_ROOT}/idp_common", "${LAMBDA_TASK_ROOT}/function"):
+        assert target in compiled, f"{target} is not compiled at build"
+    assert df.envs["PYTHONDONTWRITEBYTECODE"] == "1"
