@@ -27,7 +27,12 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 app = APIGatewayRestResolver(enable_validation=True)
 
 
-class CreateDocumentRequest(BaseModel):
+class ApiModel(BaseModel):
+    # Built on first use: a request builds the two or three models it touches, not all at import.
+    model_config = ConfigDict(defer_build=True)
+
+
+class CreateDocumentRequest(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     document_type: str = Field(min_length=1, max_length=64, examples=["passport"])
@@ -45,18 +50,18 @@ class CreateDocumentRequest(BaseModel):
         return value
 
 
-class Upload(BaseModel):
+class Upload(ApiModel):
     url: str
     fields: dict[str, str]
 
 
-class CreateDocumentResponse(BaseModel):
+class CreateDocumentResponse(ApiModel):
     document_id: str
     upload: Upload
     expires_in: int
 
 
-class DocumentView(BaseModel):
+class DocumentView(ApiModel):
     document_id: str
     document_type: str
     status: DocumentStatus
@@ -68,7 +73,7 @@ class DocumentView(BaseModel):
     result_url: str | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(ApiModel):
     error: str
     message: str
     details: list[dict[str, Any]] | None = None
@@ -123,7 +128,7 @@ def health() -> dict[str, str]:
     responses={
         201: {
             "description": "Upload slot created",
-            "content": {"application/json": {"schema": CreateDocumentResponse.model_json_schema()}},
+            "content": {"application/json": {"model": CreateDocumentResponse}},
         },
         400: {"description": "Invalid request or unknown document type"},
     },
