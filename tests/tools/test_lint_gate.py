@@ -155,3 +155,15 @@ def test_render_counts_and_details() -> None:
     )
     assert "      line two" in text
     assert text.splitlines()[-1] == "lint: 1 passed, 1 failed"
+
+
+def test_misaligned_hcl_fails_even_without_terragrunt(tree: Path) -> None:
+    write(tree, "live/dev/env.hcl", "locals {\n  a = 1\n  long_name = 2\n}\n")
+    (outcome,) = lint.run_checks(tree, ["terragrunt-fmt"])
+    if shutil.which("terragrunt") is None and shutil.which("terraform") is None:
+        assert outcome.status is lint.Status.SKIPPED, "with neither binary the check must say it skipped"
+        return
+    assert outcome.status is lint.Status.FAILED
+    write(tree, "live/dev/env.hcl", "locals {\n  a         = 1\n  long_name = 2\n}\n")
+    (outcome,) = lint.run_checks(tree, ["terragrunt-fmt"])
+    assert outcome.status is lint.Status.PASSED, outcome.detail
