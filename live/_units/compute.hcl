@@ -80,4 +80,5 @@ inputs = {
   bda_project_arn      = dependency.bda.outputs.project_arn
   log_retention_days   = local.env.log_retention_days
   enable_xray_tracing  = local.env.enable_xray_tracing
+  xray_sdk_subsegments = local.env.xray_sdk_subsegments
 }

@@ -13,8 +13,11 @@ locals {
     dlq_analyzer            = { memory_size = 256, timeout = 60, reserved_concurrency = 1 }
   }
 
-  log_retention_days     = 90
+  log_retention_days = 90
+  # Lambda's own trace segments are free; Powertools Tracer subsegments (xray_sdk_subsegments) cost
+  # about one more `import boto3` on every cold start (README, Cold start).
   enable_xray_tracing    = true
+  xray_sdk_subsegments   = true
   state_machine_logging  = "ERROR"
   point_in_time_recovery = true
   deletion_protection    = true

@@ -106,7 +106,7 @@ resource "aws_lambda_function" "this" {
       {
         POWERTOOLS_SERVICE_NAME      = each.key
         POWERTOOLS_METRICS_NAMESPACE = "IDP"
-        POWERTOOLS_TRACE_DISABLED    = tostring(!var.enable_xray_tracing)
+        POWERTOOLS_TRACE_DISABLED    = tostring(!var.xray_sdk_subsegments)
       },
     )
   }

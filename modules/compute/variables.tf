@@ -106,9 +106,20 @@ variable "log_retention_days" {
 }
 
 variable "enable_xray_tracing" {
-  description = "Active X-Ray tracing (Powertools Tracer) on every function."
+  description = "Active X-Ray tracing on every function: Lambda records each invocation (init, invocation, overhead) in the trace API Gateway or Step Functions started. No code in the function runs for it."
   type        = bool
   default     = true
+}
+
+variable "xray_sdk_subsegments" {
+  description = "Also run Powertools' Tracer (the X-Ray SDK) in the functions: a subsegment per AWS call, document_id annotations. Costs about one more `import boto3` on every cold start (README, Cold start). Needs enable_xray_tracing."
+  type        = bool
+  default     = true
+
+  validation {
+    condition     = !var.xray_sdk_subsegments || var.enable_xray_tracing
+    error_message = "xray_sdk_subsegments needs enable_xray_tracing = true: subsegments belong to the function's trace."
+  }
 }
 
 variable "upload_expiry_seconds" {
