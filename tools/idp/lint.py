@@ -213,12 +213,13 @@ def check_terragrunt_fmt(root: Path) -> Outcome:
         "terragrunt-fmt", "terragrunt", ["hcl", "fmt", "--check", "--working-dir", "live"], "live", ".hcl"
     )
     files = [p for p in walk_files(root) if p.suffix == ".hcl"]
-    if not files or shutil.which("terragrunt") is not None or shutil.which("terraform") is None:
+    terraform = shutil.which("terraform")
+    if not files or shutil.which("terragrunt") is not None or terraform is None:
         return with_terragrunt(root)
     unformatted = []
     for path in files:
         source = path.read_text()
-        proc = subprocess.run(["terraform", "fmt", "-"], input=source, capture_output=True, text=True, check=False)
+        proc = subprocess.run([terraform, "fmt", "-"], input=source, capture_output=True, text=True, check=False)
         if proc.returncode != 0 or proc.stdout != source:
             unformatted.append(str(path.relative_to(root)))
     note = "no terragrunt binary: checked with `terraform fmt -` (the same HCL formatter)"
