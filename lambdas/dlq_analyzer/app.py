@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from idp_common import aws
+from idp_common.callback import Notifier, notifier_for
 from idp_common.dead_letters import drain
 from idp_common.documents import DocumentStore
 from idp_common.observability import tools
 from idp_common.settings import DlqSettings
 
 logger, tracer, metrics = tools("dlq_analyzer")
+
+
+@cache
+def settings() -> DlqSettings:
+    return DlqSettings.from_env()
+
+
+@cache
+def notifier() -> Notifier:
+    return notifier_for(settings(), metrics)
 
 
 class DrainRequest(BaseModel):
@@ -29,10 +41,11 @@ class DrainRequest(BaseModel):
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = DrainRequest.model_validate(event or {})
-    s = DlqSettings.from_env()
+    s = settings()
     report = drain(
         sqs=aws.client("sqs"),
         store=DocumentStore(aws.client("dynamodb"), s.documents_table),
+        notify=notifier(),
         dlq_url=s.dlq_url,
         input_queue_url=s.input_queue_url,
         redrive=request.redrive,

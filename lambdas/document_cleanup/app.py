@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from idp_common import aws
+from idp_common.callback import Notifier, notifier_for
 from idp_common.cleanup import run_cleanup
 from idp_common.config_cache import ConfigCache
 from idp_common.documents import DocumentStore, utcnow
@@ -17,15 +19,26 @@ from idp_common.settings import CleanupSettings
 logger, tracer, metrics = tools("document_cleanup")
 
 
+@cache
+def settings() -> CleanupSettings:
+    return CleanupSettings.from_env()
+
+
+@cache
+def notifier() -> Notifier:
+    return notifier_for(settings(), metrics)
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    s = CleanupSettings.from_env()
+    s = settings()
     configs = ConfigCache.for_function(s)
     report = run_cleanup(
         store=DocumentStore(aws.client("dynamodb"), s.documents_table),
         s3=aws.client("s3"),
+        notify=notifier(),
         input_bucket=s.input_bucket,
         output_bucket=s.output_bucket,
         now=utcnow(),

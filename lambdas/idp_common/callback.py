@@ -6,10 +6,16 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import urllib3
+from aws_lambda_powertools import Metrics
+from botocore.exceptions import BotoCoreError, ClientError
+
+from idp_common import aws
+from idp_common.settings import CallbackAccess
 
 SIGNATURE_HEADER = "X-IDP-Signature"
 DEFAULT_TOLERANCE_SECONDS = 300
@@ -71,3 +77,52 @@ def deliver(url: str, payload: dict[str, Any], secret: str, timeout: float, retr
         return CallbackResult(False, None, f"{type(exc).__name__}: {exc}")
     ok = 200 <= response.status < 300
     return CallbackResult(ok, response.status, None if ok else f"receiver answered HTTP {response.status}")
+
+
+class Notifier:
+    """Sends signed callbacks for one function. The signing key is read on the first callback (not at
+    cold start) and kept for the container's life. A key that cannot be read fails that callback,
+    like an unreachable receiver: the status it announces is already written and stays."""
+
+    def __init__(
+        self,
+        secrets: Callable[[], Any],
+        secret_id: str,
+        timeout: float,
+        on_result: Callable[[CallbackResult], None] = lambda _: None,
+    ) -> None:
+        self._secrets = secrets
+        self._secret_id = secret_id
+        self._timeout = timeout
+        self._on_result = on_result
+        self._key: str | None = None
+
+    def _signing_key(self) -> str:
+        if self._key is None:
+            response = self._secrets().get_secret_value(SecretId=self._secret_id)
+            self._key = str(response["SecretString"])
+        return self._key
+
+    def __call__(self, url: str, payload: dict[str, Any]) -> CallbackResult:
+        try:
+            key = self._signing_key()
+        except BotoCoreError as exc:
+            result = CallbackResult(False, None, f"signing key unavailable: {type(exc).__name__}: {exc}")
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "ClientError")
+            result = CallbackResult(False, None, f"signing key unavailable: {code}")
+        else:
+            result = deliver(url, payload, key, self._timeout)
+        self._on_result(result)
+        return result
+
+
+def notifier_for(settings: CallbackAccess, metrics: Metrics) -> Notifier:
+    """A function's notifier: its settings' key and timeout; delivered/failed counted as metrics."""
+
+    def count(result: CallbackResult) -> None:
+        metrics.add_metric(name="CallbackDelivered" if result.delivered else "CallbackFailed", unit="Count", value=1)
+
+    return Notifier(
+        lambda: aws.client("secretsmanager"), settings.callback_secret_id, settings.callback_timeout_seconds, count
+    )

@@ -10,6 +10,7 @@ from typing import Any
 from idp_common import uploads
 from idp_common.documents import DocumentStore, iso
 from idp_common.errors import TransitionRejectedError
+from idp_common.finalize import Notify, finish
 from idp_common.status import TERMINAL, DocumentStatus
 
 
@@ -32,6 +33,7 @@ def run_cleanup(
     *,
     store: DocumentStore,
     s3: Any,
+    notify: Notify,
     input_bucket: str,
     output_bucket: str,
     now: datetime,
@@ -42,7 +44,7 @@ def run_cleanup(
     report = CleanupReport()
     for record in store.by_status(DocumentStatus.PENDING_UPLOAD, iso(now - upload_expiry)):
         try:
-            store.transition(record.document_id, DocumentStatus.EXPIRED, status_reason="upload never arrived")
+            finish(store, record.document_id, DocumentStatus.EXPIRED, notify, status_reason="upload never arrived")
         except TransitionRejectedError:
             report.skipped.append(record.document_id)  # the upload arrived meanwhile
             continue

@@ -10,6 +10,7 @@ from typing import Any
 from idp_common import uploads
 from idp_common.documents import DocumentStore
 from idp_common.errors import TransitionRejectedError
+from idp_common.finalize import Notify, finish
 from idp_common.status import DocumentStatus
 
 MAX_BATCH = 10
@@ -56,7 +57,14 @@ class DrainReport:
 
 
 def drain(
-    *, sqs: Any, store: DocumentStore, dlq_url: str, input_queue_url: str, redrive: bool, max_messages: int
+    *,
+    sqs: Any,
+    store: DocumentStore,
+    notify: Notify,
+    dlq_url: str,
+    input_queue_url: str,
+    redrive: bool,
+    max_messages: int,
 ) -> DrainReport:
     report = DrainReport()
     while report.received < max_messages:
@@ -80,7 +88,7 @@ def drain(
             else:
                 for document_id in letter.document_ids:
                     try:
-                        store.transition(document_id, DocumentStatus.FAILED, status_reason=letter.reason)
+                        finish(store, document_id, DocumentStatus.FAILED, notify, status_reason=letter.reason)
                     except TransitionRejectedError:
                         continue  # already terminal (or gone): nothing to mark
                     report.failed_documents.append(document_id)

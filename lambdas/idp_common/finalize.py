@@ -1,4 +1,9 @@
-"""Terminal status from the state machine's results, then the signed callback (never blocking the status)."""
+"""Terminal statuses and their signed callbacks: every document that reaches one is announced once.
+
+The state machine's results (status_updater), a rejected upload (sqs_poller), a dead letter
+(dlq_analyzer) and an expired upload slot (document_cleanup) all end here, so a caller hears of its
+document however it ended. The callback never blocks the status: it is written first.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from idp_common.callback import CallbackResult
 from idp_common.documents import DocumentRecord, DocumentStore
 from idp_common.errors import TransitionRejectedError
 from idp_common.flow import ProcessingFailed, ProcessingStarted, StatusUpdate
-from idp_common.status import DocumentStatus
+from idp_common.status import TERMINAL, DocumentStatus
 
 MAX_REASON_CHARS = 1000
 
@@ -50,6 +55,25 @@ def callback_payload(record: DocumentRecord) -> dict[str, Any]:
     }
 
 
+def announce(record: DocumentRecord, store: DocumentStore, notify: Notify) -> None:
+    """Send the callback of a document that has just reached a terminal status, and record the outcome."""
+    if record.status not in TERMINAL or not record.callback_url:
+        return
+    result = notify(record.callback_url, callback_payload(record))
+    outcome = "delivered" if result.delivered else f"failed: {result.error}"
+    store.record_callback(record.document_id, outcome)
+
+
+def finish(
+    store: DocumentStore, document_id: str, target: DocumentStatus, notify: Notify, **fields: Any
+) -> DocumentRecord:
+    """Move a document to a terminal status and announce it. Raises TransitionRejectedError, as
+    DocumentStore.transition does, when the document is not in a state that allows the move."""
+    record = store.transition(document_id, target, **fields)
+    announce(record, store, notify)
+    return record
+
+
 def apply(update: StatusUpdate, store: DocumentStore, notify: Notify) -> DocumentRecord | None:
     """Write the status; on a new terminal status, send the callback and record its outcome.
     None when the same status was already written (a retried task): nothing is sent twice."""
@@ -60,9 +84,5 @@ def apply(update: StatusUpdate, store: DocumentStore, notify: Notify) -> Documen
         if exc.current == target:
             return None  # a retried task: already applied (and the callback was sent then)
         raise
-    if target is DocumentStatus.PROCESSING or not record.callback_url:
-        return record
-    result = notify(record.callback_url, callback_payload(record))
-    outcome = "delivered" if result.delivered else f"failed: {result.error}"
-    store.record_callback(record.document_id, outcome)
+    announce(record, store, notify)
     return record

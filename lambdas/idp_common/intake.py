@@ -13,6 +13,7 @@ from idp_common import uploads
 from idp_common.config_cache import ConfigCache
 from idp_common.documents import DocumentStore
 from idp_common.errors import TransitionRejectedError
+from idp_common.finalize import Notify, finish
 from idp_common.flow import ExecutionInput
 from idp_common.status import TERMINAL, DocumentStatus
 
@@ -79,6 +80,7 @@ class Intake:
         state_machine_arn: str,
         poll_seconds: int,
         s3: Any,
+        notify: Notify,
     ) -> None:
         self._store = store
         self._configs = configs
@@ -86,6 +88,7 @@ class Intake:
         self._arn = state_machine_arn
         self._poll = poll_seconds
         self._s3 = s3
+        self._notify = notify
 
     def accept(self, record: S3EventRecord) -> IntakeResult:
         key = record.s3.object.key
@@ -123,5 +126,7 @@ class Intake:
         return IntakeResult(Disposition.STARTED, doc.document_id)
 
     def _reject(self, document_id: str, bucket: str, key: str, reason: str) -> None:
-        self._store.transition(document_id, DocumentStatus.FAILED, status_reason=reason)
+        # The object goes first: a retry after a failed delete finds the document FAILED (a duplicate)
+        # and would leave the oversized object behind until retention.
         self._s3.delete_object(Bucket=bucket, Key=key)
+        finish(self._store, document_id, DocumentStatus.FAILED, self._notify, status_reason=reason)

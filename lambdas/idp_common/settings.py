@@ -42,6 +42,13 @@ class DocumentConfigAccess(FunctionSettings):
     config_version_parameter: str
 
 
+class CallbackAccess(FunctionSettings):
+    """Fields of every function that can end a document, and so announce it (idp_common.finalize)."""
+
+    callback_secret_id: str
+    callback_timeout_seconds: float = Field(gt=0, le=30)
+
+
 class ApiSettings(DocumentConfigAccess):
     documents_table: str
     input_bucket: str
@@ -50,7 +57,7 @@ class ApiSettings(DocumentConfigAccess):
     result_url_expiry_seconds: int = Field(ge=60, le=43200)
 
 
-class PollerSettings(DocumentConfigAccess):
+class PollerSettings(DocumentConfigAccess, CallbackAccess):
     documents_table: str
     state_machine_arn: str
     bda_poll_seconds: int = Field(ge=1, le=300)
@@ -75,13 +82,11 @@ class ExtractorSettings(DocumentConfigAccess):
     output_bucket: str
 
 
-class StatusSettings(FunctionSettings):
+class StatusSettings(CallbackAccess):
     documents_table: str
-    callback_secret_id: str
-    callback_timeout_seconds: float = Field(gt=0, le=30)
 
 
-class CleanupSettings(DocumentConfigAccess):
+class CleanupSettings(DocumentConfigAccess, CallbackAccess):
     documents_table: str
     input_bucket: str
     output_bucket: str
@@ -89,7 +94,7 @@ class CleanupSettings(DocumentConfigAccess):
     retention_days: int = Field(ge=1, le=3650)
 
 
-class DlqSettings(FunctionSettings):
+class DlqSettings(CallbackAccess):
     documents_table: str
     dlq_url: str
     input_queue_url: str

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from idp_common import aws
+from idp_common.callback import notifier_for
 from idp_common.config_cache import ConfigCache
 from idp_common.documents import DocumentStore
 from idp_common.intake import Disposition, Intake, parse_notification
@@ -30,6 +31,7 @@ def intake() -> Intake:
         state_machine_arn=s.state_machine_arn,
         poll_seconds=s.bda_poll_seconds,
         s3=aws.client("s3"),
+        notify=notifier_for(s, metrics),
     )
 
 

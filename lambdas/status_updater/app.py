@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field, TypeAdapter
 
-from idp_common import aws, callback
+from idp_common import aws
+from idp_common.callback import Notifier, notifier_for
 from idp_common.documents import DocumentStore
 from idp_common.finalize import apply
 from idp_common.flow import StatusUpdate
@@ -29,15 +30,8 @@ def settings() -> StatusSettings:
 
 
 @cache
-def callback_secret() -> str:
-    response = aws.client("secretsmanager").get_secret_value(SecretId=settings().callback_secret_id)
-    return str(response["SecretString"])
-
-
-def notify(url: str, payload: dict[str, Any]) -> callback.CallbackResult:
-    result = callback.deliver(url, payload, callback_secret(), settings().callback_timeout_seconds)
-    metrics.add_metric(name="CallbackDelivered" if result.delivered else "CallbackFailed", unit="Count", value=1)
-    return result
+def notifier() -> Notifier:
+    return notifier_for(settings(), metrics)
 
 
 @logger.inject_lambda_context(correlation_id_path="document_id")
@@ -45,7 +39,7 @@ def notify(url: str, payload: dict[str, Any]) -> callback.CallbackResult:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     update = update_adapter().validate_python(event)
-    record = apply(update, DocumentStore(aws.client("dynamodb"), settings().documents_table), notify)
+    record = apply(update, DocumentStore(aws.client("dynamodb"), settings().documents_table), notifier())
     if record is None:
         return {"document_id": update.document_id, "status": "unchanged"}
     metrics.add_metric(name=f"Documents{record.status.value.title().replace('_', '')}", unit="Count", value=1)

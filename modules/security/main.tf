@@ -40,6 +40,10 @@ locals {
   use_key = [
     { sid = "UseDataKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.data.arn] },
   ]
+  # Every function that can end a document announces it with a signed callback (idp_common.finalize).
+  read_callback_key = [
+    { sid = "ReadCallbackKey", actions = ["secretsmanager:GetSecretValue"], resources = [local.callback_secret_arn] },
+  ]
 
   # function -> statements. Every action is one the function's handler calls (or, for presigned
   # URLs and the SQS event source mapping, one made with the function's credentials).
@@ -49,7 +53,7 @@ locals {
       { sid = "PresignUploads", actions = ["s3:PutObject"], resources = ["${local.input_bucket_arn}/uploads/*"] },
       { sid = "PresignResults", actions = ["s3:GetObject"], resources = ["${local.output_bucket_arn}/results/*"] },
     ])
-    sqs_poller = concat(local.read_configs, local.use_key, [
+    sqs_poller = concat(local.read_configs, local.use_key, local.read_callback_key, [
       { sid = "ConsumeIntakeQueue", actions = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], resources = [local.intake_queue_arn] },
       { sid = "QueueDocuments", actions = ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [local.documents_arn] },
       { sid = "StartFlow", actions = ["states:StartExecution"], resources = [local.state_machine_arn] },
@@ -72,17 +76,16 @@ locals {
       { sid = "ReadBdaOutput", actions = ["s3:GetObject"], resources = ["${local.output_bucket_arn}/bda/*"] },
       { sid = "WriteResults", actions = ["s3:PutObject"], resources = ["${local.output_bucket_arn}/results/*"] },
     ])
-    status_updater = concat(local.use_key, [
+    status_updater = concat(local.use_key, local.read_callback_key, [
       { sid = "RecordStatus", actions = ["dynamodb:UpdateItem"], resources = [local.documents_arn] },
-      { sid = "ReadCallbackKey", actions = ["secretsmanager:GetSecretValue"], resources = [local.callback_secret_arn] },
     ])
-    document_cleanup = concat(local.read_configs, local.use_key, [
+    document_cleanup = concat(local.read_configs, local.use_key, local.read_callback_key, [
       { sid = "FindStaleDocuments", actions = ["dynamodb:Query"], resources = ["${local.documents_arn}/index/*"] },
       { sid = "ExpireAndPurge", actions = ["dynamodb:DeleteItem", "dynamodb:UpdateItem"], resources = [local.documents_arn] },
       { sid = "ListObjects", actions = ["s3:ListBucket"], resources = [local.input_bucket_arn, local.output_bucket_arn] },
       { sid = "DeleteObjects", actions = ["s3:DeleteObject"], resources = ["${local.input_bucket_arn}/uploads/*", "${local.output_bucket_arn}/bda/*", "${local.output_bucket_arn}/results/*"] },
     ])
-    dlq_analyzer = concat(local.use_key, [
+    dlq_analyzer = concat(local.use_key, local.read_callback_key, [
       { sid = "DrainDlq", actions = ["sqs:DeleteMessage", "sqs:ReceiveMessage"], resources = [local.intake_dlq_arn] },
       { sid = "Redrive", actions = ["sqs:SendMessage"], resources = [local.intake_queue_arn] },
       { sid = "FailDocuments", actions = ["dynamodb:UpdateItem"], resources = [local.documents_arn] },

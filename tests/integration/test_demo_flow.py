@@ -27,7 +27,7 @@ def test_demo_with_all_faults() -> None:
         "every document in exactly one terminal state",
         "no document processed twice",
         "DLQ drained by dlq_analyzer",
-        "one signed callback per processed document",
+        "one signed callback per document, telling its status",
     ):
         assert f"✓ {invariant}" in output
     assert re.search(r"BDA throttled [1-9]\d* start call", output)

@@ -41,13 +41,19 @@ DELEGATED = {
     "bda_orchestrator": {"s3:GetObject", "s3:PutObject"},
 }
 RUNTIME_PREFIXES = ("kms:", "logs:", "xray:")  # the services and the Lambda runtime call these
+UNREACHABLE_RECEIVER = "http://127.0.0.1:9/callback"  # nothing listens on the discard port
 STATEMENT = re.compile(r'\{sid = "(\w+)", actions = \[([^\]]*)\], resources = \[([^\]]*)\]\}')
 
 
 def granted() -> dict[str, set[str]]:
     """function -> IAM actions, read from modules/security's function_permissions."""
     locals_ = module("security").locals
-    shared = {name: {a for s in locals_[name] for a in s["actions"]} for name in ("read_configs", "use_key")}
+    # Statement lists shared by several functions (read_configs, use_key, read_callback_key, ...).
+    shared = {
+        name: {a for s in value for a in s["actions"]}
+        for name, value in locals_.items()
+        if isinstance(value, list) and value and all(isinstance(s, dict) and "actions" in s for s in value)
+    }
     out: dict[str, set[str]] = {}
     for function, expression in locals_["function_permissions"].items():
         actions = {a for name, acts in shared.items() if f"local.{name}" in expression for a in acts}
@@ -116,7 +122,14 @@ def exercise_the_rest(result: DemoResult, api_url: str, endpoint: str) -> None:
         http.request(
             "POST",
             f"{api_url}/documents",
-            body=json.dumps({"document_type": "payslip", "content_type": "application/pdf", "filename": "big.pdf"}),
+            body=json.dumps(
+                {
+                    "document_type": "payslip",
+                    "content_type": "application/pdf",
+                    "filename": "big.pdf",
+                    "callback_url": UNREACHABLE_RECEIVER,
+                }
+            ),
             headers={"Content-Type": "application/json"},
         ).data
     )
@@ -124,10 +137,12 @@ def exercise_the_rest(result: DemoResult, api_url: str, endpoint: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         item = ddb.get_item(TableName=table, Key={"document_id": {"S": created["document_id"]}})["Item"]
-        if item["status"]["S"] == "FAILED":
+        if item["status"]["S"] == "FAILED" and "callback_status" in item:  # the status first, then the callback
             break
         time.sleep(0.3)
     assert item["status"]["S"] == "FAILED"
+    # announced (the receiver is down: the failure is recorded, the status stands)
+    assert item["callback_status"]["S"].startswith("failed: ")
     # 2. a finished document past retention and an upload slot never used: document_cleanup
     #    purges the first and expires the second
     done = next(d for d in result.documents if d.status == "COMPLETED")
@@ -135,7 +150,14 @@ def exercise_the_rest(result: DemoResult, api_url: str, endpoint: str) -> None:
         http.request(
             "POST",
             f"{api_url}/documents",
-            body=json.dumps({"document_type": "invoice", "content_type": "application/pdf", "filename": "never.pdf"}),
+            body=json.dumps(
+                {
+                    "document_type": "invoice",
+                    "content_type": "application/pdf",
+                    "filename": "never.pdf",
+                    "callback_url": UNREACHABLE_RECEIVER,
+                }
+            ),
             headers={"Content-Type": "application/json"},
         ).data
     )
@@ -150,6 +172,8 @@ def exercise_the_rest(result: DemoResult, api_url: str, endpoint: str) -> None:
         report = cleanup_app.handler({}, LocalContext("document_cleanup"))
     assert done.document_id in report["purged"]
     assert stale["document_id"] in report["expired"]
+    expired = ddb.get_item(TableName=table, Key={"document_id": {"S": stale["document_id"]}})["Item"]
+    assert expired["callback_status"]["S"].startswith("failed: ")
     # 3. a dead letter redriven by dlq_analyzer
     dlq = next(q for q in sqs.list_queues()["QueueUrls"] if q.endswith("-intake-dlq"))
     key = "uploads/0b7e1b9e-8c1f-4a53-9d7e-1f0f7a1c2d3e/x.pdf"

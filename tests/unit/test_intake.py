@@ -12,6 +12,7 @@ import sqs_poller.app as poller
 from idp.local.demo import s3_notification
 from idp.local.event_source import sqs_event
 from idp.local.lambda_router import LocalContext
+from idp.local.receiver import CallbackReceiver
 from idp_common.documents import DocumentRecord, DocumentStore, iso, utcnow
 from idp_common.status import DocumentStatus
 from tests.conftest import Stack
@@ -19,7 +20,7 @@ from tests.conftest import Stack
 CTX = LocalContext("sqs_poller")
 
 
-def pending(stack: Stack, size_limit_type: str = "passport") -> DocumentRecord:
+def pending(stack: Stack, size_limit_type: str = "passport", callback_url: str | None = None) -> DocumentRecord:
     document_id = str(uuid.uuid4())
     now = iso(utcnow())
     record = DocumentRecord(
@@ -31,6 +32,7 @@ def pending(stack: Stack, size_limit_type: str = "passport") -> DocumentRecord:
         object_key=f"uploads/{document_id}/my scan.pdf",
         content_type="application/pdf",
         filename="my scan.pdf",
+        callback_url=callback_url,
     )
     DocumentStore(stack.client("dynamodb"), stack.names.documents_table).create(record)
     return record
@@ -92,6 +94,25 @@ def test_oversized_upload_fails_the_document_and_removes_the_object(stack: Stack
     assert record.status is DocumentStatus.FAILED
     assert "allows at most" in (record.status_reason or "")
     assert s3.list_objects_v2(Bucket=stack.names.input_bucket, Prefix=doc.object_key).get("KeyCount") == 0
+
+
+def test_a_rejected_upload_is_announced_once(stack: Stack) -> None:
+    receiver = CallbackReceiver(stack.deployment.callback_secret)
+    receiver.start()
+    try:
+        doc = pending(stack, callback_url=receiver.url)
+        oversized = s3_notification(stack.names.input_bucket, doc.object_key, 50 * 1024 * 1024)
+        deliver(stack, oversized)
+        deliver(stack, oversized)  # S3 delivers at least once: the repeat must not announce again
+    finally:
+        receiver.stop()
+    (call,) = receiver.for_document(doc.document_id)
+    assert call.signature_valid
+    assert call.payload["status"] == "FAILED"
+    assert "allows at most" in call.payload["status_reason"]
+    record = DocumentStore(stack.client("dynamodb"), stack.names.documents_table).get(doc.document_id)
+    assert record is not None
+    assert record.callback_status == "delivered"
 
 
 def test_malformed_message_is_a_partial_batch_failure(stack: Stack) -> None:

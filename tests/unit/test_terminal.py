@@ -134,6 +134,31 @@ def test_dead_letters_are_classified(body: str, failure: FailureClass) -> None:
     assert classify_message(body, 3).failure is failure
 
 
+def test_documents_ended_by_the_dlq_or_by_expiry_are_announced(stack: Stack) -> None:
+    receiver = CallbackReceiver(stack.deployment.callback_secret)
+    receiver.start()
+    try:
+        queued = new_doc(stack, DocumentStatus.QUEUED, callback_url=receiver.url)
+        stale = new_doc(stack, created_at=iso(utcnow() - timedelta(hours=2)), callback_url=receiver.url)
+        poison = s3_notification("b", queued.object_key, "NaN")
+        stack.client("sqs").send_message(QueueUrl=stack.deployment.dlq_url, MessageBody=poison)
+        assert dlq_app.handler({}, LocalContext("dlq_analyzer"))["failed_documents"] == [queued.document_id]
+        assert cleanup_app.handler({}, LocalContext("document_cleanup"))["expired"] == [stale.document_id]
+        # Run again: both are terminal now, nothing is announced twice.
+        stack.client("sqs").send_message(QueueUrl=stack.deployment.dlq_url, MessageBody=poison)
+        assert dlq_app.handler({}, LocalContext("dlq_analyzer"))["failed_documents"] == []
+        assert cleanup_app.handler({}, LocalContext("document_cleanup"))["expired"] == []
+    finally:
+        receiver.stop()
+    (failed,) = receiver.for_document(queued.document_id)
+    (expired,) = receiver.for_document(stale.document_id)
+    assert failed.signature_valid
+    assert expired.signature_valid
+    assert (failed.payload["status"], expired.payload["status"]) == ("FAILED", "EXPIRED")
+    assert "moved to the DLQ" in failed.payload["status_reason"]
+    assert expired.payload["status_reason"] == "upload never arrived"
+
+
 def test_dlq_analyzer_marks_failed_or_redrives(stack: Stack) -> None:
     sqs = stack.client("sqs")
     a, b = new_doc(stack, DocumentStatus.QUEUED), new_doc(stack)

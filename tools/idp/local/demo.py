@@ -173,7 +173,12 @@ class DemoRun:
         status, body = self.api.call(
             "POST",
             "/documents",
-            {"document_type": "invoice", "content_type": "application/pdf", "filename": "poison.pdf"},
+            {
+                "document_type": "invoice",
+                "content_type": "application/pdf",
+                "filename": "poison.pdf",
+                "callback_url": self.receiver.url,
+            },
         )
         if status != 201:
             raise RuntimeError(f"POST /documents for the poison message answered {status}: {body}")
@@ -234,13 +239,18 @@ def check_invariants(run: DemoRun, docs: list[Tracked]) -> dict[str, tuple[bool,
     left = int(attrs["ApproximateNumberOfMessages"])
     results["DLQ drained by dlq_analyzer"] = (left == 0, f"{left} message(s) left")
     unsigned = [r for r in run.receiver.received if not r.signature_valid]
-    flow_docs = [d for d in docs if d.document_id in per_doc]
-    missing = [d.label for d in flow_docs if len(run.receiver.for_document(d.document_id)) != 1]
-    results["one signed callback per processed document"] = (
-        not unsigned and not missing,
+    # Every document ends announced, however it ended: by the state machine, or failed at intake / in
+    # the DLQ. Exactly one callback each, and it tells the status the API reports.
+    wrong = []
+    for doc in docs:
+        got = run.receiver.for_document(doc.document_id) if doc.document_id else []
+        if len(got) != 1 or got[0].payload.get("status") != doc.status:
+            wrong.append(f"{doc.label} ({len(got)} callbacks, {[r.payload.get('status') for r in got]})")
+    results["one signed callback per document, telling its status"] = (
+        not unsigned and not wrong,
         f"{len(run.receiver.received)} callbacks, all signatures valid"
-        if not unsigned and not missing
-        else f"bad signatures: {len(unsigned)}; missing/duplicated: {missing}",
+        if not unsigned and not wrong
+        else f"bad signatures: {len(unsigned)}; missing/duplicated/wrong: {wrong}",
     )
     return results
 
