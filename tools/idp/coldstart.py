@@ -21,7 +21,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -54,6 +53,8 @@ LIBRARY_EXTRAS = {
     ", aws_lambda_powertools.event_handler.middlewares.openapi_validation",
     "sqs_poller": "aws_lambda_powertools.utilities.batch",
 }
+# The probes' bytecode: compiled once, kept between runs (as the image keeps its own), never in the tree.
+PYCACHE = REPO_ROOT / ".tools" / "pycache"
 HEAVY_MODULES = ("lingua", "jsonschema", "moto", "aws_xray_sdk")
 _PROBE = (
     "import json, sys, time; t = time.process_time(); import {module}; "
@@ -153,9 +154,8 @@ def instructions(code: str, env: Mapping[str, str], tool: str) -> int:
 
 def loaded_modules(function: str, *, tracing: bool = False) -> frozenset[str]:
     """Every module loaded by importing the function's handler (no timing: one interpreter)."""
-    with tempfile.TemporaryDirectory(prefix="idp-pycache-") as pycache:
-        env = probe_env(function, tracing=tracing, pycache=Path(pycache))
-        return import_once(handler_module(function), env).modules
+    env = probe_env(function, tracing=tracing, pycache=PYCACHE)
+    return import_once(handler_module(function), env).modules
 
 
 def measure(functions: Iterable[str], *, tracing: bool = False, runs: int = 3) -> Measurement:
@@ -165,25 +165,21 @@ def measure(functions: Iterable[str], *, tracing: bool = False, runs: int = 3) -
     probes = {BASELINE: BASELINE, FLOOR_LABEL: FLOOR} | {name: handler_module(name) for name in names}
     probes |= {f"{FLOOR_LABEL} + {n}": f"{LIBRARY_EXTRAS[n]}, {FLOOR}" for n in names if n in LIBRARY_EXTRAS}
     best: dict[str, ImportTiming] = {}
-    with tempfile.TemporaryDirectory(prefix="idp-pycache-") as pycache:
-        envs = {
-            key: probe_env(key if key in names else BASELINE, tracing=tracing, pycache=Path(pycache)) for key in probes
-        }
-        for round_ in range(runs + 1):
-            for key, module in probes.items():  # in turn, so drifting machine load hits all alike
-                timing = replace(import_once(module, envs[key]), module=key if key not in names else module)
-                if round_ > 0 and (key not in best or timing.seconds < best[key].seconds):
-                    best[key] = timing
-        tool = valgrind()
-        if tool is not None:
-            # Counts do not depend on load, so the probes run side by side.
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-                empty = pool.submit(instructions, "pass", envs[BASELINE], tool)
-                counts = {
-                    key: pool.submit(instructions, f"import {module}", envs[key], tool)
-                    for key, module in probes.items()
-                }
-                best = {key: replace(best[key], instructions=counts[key].result() - empty.result()) for key in probes}
+    envs = {key: probe_env(key if key in names else BASELINE, tracing=tracing, pycache=PYCACHE) for key in probes}
+    for round_ in range(runs + 1):
+        for key, module in probes.items():  # in turn, so drifting machine load hits all alike
+            timing = replace(import_once(module, envs[key]), module=key if key not in names else module)
+            if round_ > 0 and (key not in best or timing.seconds < best[key].seconds):
+                best[key] = timing
+    tool = valgrind()
+    if tool is not None:
+        # Counts do not depend on load, so the probes run side by side.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            empty = pool.submit(instructions, "pass", envs[BASELINE], tool)
+            counts = {
+                key: pool.submit(instructions, f"import {module}", envs[key], tool) for key, module in probes.items()
+            }
+            best = {key: replace(best[key], instructions=counts[key].result() - empty.result()) for key in probes}
     extras = {n: best[f"{FLOOR_LABEL} + {n}"] for n in names if n in LIBRARY_EXTRAS}
     return Measurement(best[BASELINE], best[FLOOR_LABEL], [best[n] for n in names], extras)
 
