@@ -8,14 +8,17 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urllib3
-from aws_lambda_powertools import Metrics
 from botocore.exceptions import BotoCoreError, ClientError
 
 from idp_common import aws
-from idp_common.settings import CallbackAccess
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics
+
+    from idp_common.settings import CallbackAccess
 
 SIGNATURE_HEADER = "X-IDP-Signature"
 DEFAULT_TOLERANCE_SECONDS = 300
