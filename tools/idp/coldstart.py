@@ -6,7 +6,7 @@ how the image runs the code, because each difference moves the figures a lot:
 - bytecode is already compiled (the image compiles everything at build). Without it, every
   start compiles botocore & co. from source and the measure is mostly the compiler;
 - the image's ENV (lambdas/Dockerfile), e.g. PYDANTIC_DISABLE_PLUGINS;
-- X-Ray SDK tracing off or on, as the environment's `xray_sdk_tracing` sets it (reported both ways).
+- X-Ray SDK subsegments off or on, as an env.hcl's `xray_sdk_subsegments` sets them (reported both ways).
 The budget is checked on instructions executed (valgrind's cachegrind, net of an empty interpreter):
 the same count on every run, whatever else the machine does, where CPU times on a shared 2-core
 machine swing by a third. CPU milliseconds (least of N fresh interpreters) are reported beside
@@ -53,7 +53,7 @@ LIBRARY_EXTRAS = {
     ", aws_lambda_powertools.event_handler.middlewares.openapi_validation",
     "sqs_poller": "aws_lambda_powertools.utilities.batch",
 }
-# The probes' bytecode: compiled once, kept between runs (as the image keeps its own), never in the tree.
+# The probes' bytecode: compiled once and kept between runs, as the image keeps its own (git-ignored).
 PYCACHE = REPO_ROOT / ".tools" / "pycache"
 HEAVY_MODULES = ("lingua", "jsonschema", "moto", "aws_xray_sdk")
 _PROBE = (
