@@ -40,7 +40,7 @@ def repo_root() -> Path:
 
 # --- AWS fixtures (moto) -----------------------------------------------------------------------
 from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 from typing import Any  # noqa: E402
 
 import boto3  # noqa: E402
@@ -56,6 +56,7 @@ from idp.local.stack import (  # noqa: E402
     reset_handler_state,
 )
 from idp.naming import Names  # noqa: E402
+from idp_common import aws  # noqa: E402
 
 MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
@@ -66,9 +67,13 @@ class InProcessAws:
 
     monkeypatch: pytest.MonkeyPatch
     router: LambdaRouter
+    session: boto3.session.Session = field(default_factory=aws.new_session)
+    clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=LOCAL_REGION)  # type: ignore[call-overload]
+        if service not in self.clients:
+            self.clients[service] = self.session.client(service, region_name=LOCAL_REGION)  # type: ignore[call-overload]
+        return self.clients[service]
 
     def setenv(self, values: dict[str, str]) -> None:
         for key, value in values.items():
