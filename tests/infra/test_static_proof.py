@@ -190,6 +190,17 @@ def test_module_readmes_are_current() -> None:
         )
 
 
+def test_module_docs_write_defaults_and_types_as_hcl() -> None:
+    from idp.module_docs import hcl_literal, render
+
+    assert [hcl_literal(v) for v in (True, None, "LIVE", 7, [], {})] == ["true", "null", '"LIVE"', "7", "[]", "{}"]
+    assert hcl_literal(["a", {"input": 7}]) == '["a", { input = 7 }]'
+    assert hcl_literal("${var.x}") == "var.x"
+    compute = render(REPO_ROOT / "modules" / "compute")
+    assert "GET /documents/{id}." in compute, "literal braces in descriptions survive"
+    assert "reserved_concurrency = number}))`" in compute, "type expressions keep every brace"
+
+
 def test_apply_role_trusts_only_its_github_environment() -> None:
     oidc = module("github-oidc")
     subjects = oidc.locals["trusted_subjects"]

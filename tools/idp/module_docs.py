@@ -4,6 +4,7 @@ when one drifts."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,28 @@ def _purpose(main: Path) -> str:
     return " ".join(lines).strip()
 
 
-def _cell(value: Any) -> str:
-    text = value.replace("${", "").replace("}", "") if isinstance(value, str) else str(value)
+def _expression(value: str) -> str:
+    """python-hcl2 wraps expressions as "${...}"; a type or a reference reads as written in the .tf."""
+    return value[2:-1] if value.startswith("${") and value.endswith("}") else value
+
+
+def hcl_literal(value: Any) -> str:
+    """A default as it would be written in HCL (true, null, "text", ["a"], { k = 1 }), not as Python's repr."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        inner = _expression(value)
+        return inner if inner != value else json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(hcl_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {hcl_literal(v)}" for k, v in value.items()) + " }" if value else "{}"
+    return str(value)
+
+
+def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
@@ -37,13 +58,12 @@ def render(module: Path) -> str:
     lines = [f"# `{module.name}` module", "", _purpose(module / "main.tf") or "(no description)", ""]
     lines += ["## Inputs", "", "| name | type | default | description |", "|---|---|---|---|"]
     for name, body in variables.items():
-        default = f"`{_cell(body['default'])}`" if "default" in body else "**required**"
-        lines.append(
-            f"| `{name}` | `{_cell(body.get('type', 'any'))}` | {default} | {_cell(body.get('description', ''))} |"
-        )
+        default = f"`{_cell(hcl_literal(body['default']))}`" if "default" in body else "**required**"
+        kind = _cell(_expression(str(body.get("type", "any"))))
+        lines.append(f"| `{name}` | `{kind}` | {default} | {_cell(str(body.get('description', '')))} |")
     lines += ["", "## Outputs", "", "| name | description |", "|---|---|"]
     for name, body in outputs.items():
-        lines.append(f"| `{name}` | {_cell(body.get('description', ''))} |")
+        lines.append(f"| `{name}` | {_cell(str(body.get('description', '')))} |")
     return "\n".join(lines) + "\n"
 
 
