@@ -40,6 +40,7 @@ class DrainRequest(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    notifier().bind(context)
     request = DrainRequest.model_validate(event or {})
     s = settings()
     report = drain(

@@ -33,6 +33,7 @@ def notifier() -> Notifier:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    notifier().bind(context)
     s = settings()
     configs = ConfigCache.for_function(s)
     report = run_cleanup(

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 SIGNATURE_HEADER = "X-IDP-Signature"
 DEFAULT_TOLERANCE_SECONDS = 300
+DEFAULT_RETRIES = 3
+# Kept free at the end of an invocation for what follows a callback (recording its outcome, returning).
+RESERVE_SECONDS = 2.0
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -58,7 +61,9 @@ class CallbackResult:
     error: str | None = None
 
 
-def deliver(url: str, payload: dict[str, Any], secret: str, timeout: float, retries: int = 3) -> CallbackResult:
+def deliver(
+    url: str, payload: dict[str, Any], secret: str, timeout: float, retries: int = DEFAULT_RETRIES
+) -> CallbackResult:
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
@@ -82,10 +87,22 @@ def deliver(url: str, payload: dict[str, Any], secret: str, timeout: float, retr
     return CallbackResult(ok, response.status, None if ok else f"receiver answered HTTP {response.status}")
 
 
+def attempts_that_fit(seconds_left: float | None, timeout: float, retries: int) -> int:
+    """How many delivery attempts (each up to `timeout`) fit before the invocation must end: 0 to
+    retries + 1; all of them when no invocation bounds the time (None)."""
+    if seconds_left is None:
+        return retries + 1
+    return max(0, min(retries + 1, int((seconds_left - RESERVE_SECONDS) // timeout)))
+
+
 class Notifier:
     """Sends signed callbacks for one function. The signing key is read on the first callback (not at
     cold start) and kept for the container's life. A key that cannot be read fails that callback,
-    like an unreachable receiver: the status it announces is already written and stays."""
+    like an unreachable receiver: the status it announces is already written and stays.
+
+    Bound to an invocation (`bind(context)`), a callback takes only the attempts that fit in the time
+    left, so a batch of documents whose receivers hang ends with each callback recorded, instead of
+    the function timing out with the rest of its work undone."""
 
     def __init__(
         self,
@@ -93,12 +110,19 @@ class Notifier:
         secret_id: str,
         timeout: float,
         on_result: Callable[[CallbackResult], None] = lambda _: None,
+        retries: int = DEFAULT_RETRIES,
     ) -> None:
         self._secrets = secrets
         self._secret_id = secret_id
         self._timeout = timeout
         self._on_result = on_result
+        self._retries = retries
         self._key: str | None = None
+        self._seconds_left: Callable[[], float | None] = lambda: None
+
+    def bind(self, context: Any) -> None:
+        """The invocation's Lambda context: its remaining time bounds every callback sent in it."""
+        self._seconds_left = lambda: context.get_remaining_time_in_millis() / 1000
 
     def _signing_key(self) -> str:
         if self._key is None:
@@ -106,16 +130,22 @@ class Notifier:
             self._key = str(response["SecretString"])
         return self._key
 
-    def __call__(self, url: str, payload: dict[str, Any]) -> CallbackResult:
+    def _send(self, url: str, payload: dict[str, Any]) -> CallbackResult:
+        left = self._seconds_left()
+        attempts = attempts_that_fit(left, self._timeout, self._retries)
+        if attempts == 0:
+            return CallbackResult(False, None, f"not sent: {left or 0:.1f} s left in the invocation")
         try:
             key = self._signing_key()
         except BotoCoreError as exc:
-            result = CallbackResult(False, None, f"signing key unavailable: {type(exc).__name__}: {exc}")
+            return CallbackResult(False, None, f"signing key unavailable: {type(exc).__name__}: {exc}")
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "ClientError")
-            result = CallbackResult(False, None, f"signing key unavailable: {code}")
-        else:
-            result = deliver(url, payload, key, self._timeout)
+            return CallbackResult(False, None, f"signing key unavailable: {code}")
+        return deliver(url, payload, key, self._timeout, retries=attempts - 1)
+
+    def __call__(self, url: str, payload: dict[str, Any]) -> CallbackResult:
+        result = self._send(url, payload)
         self._on_result(result)
         return result
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from idp_common import aws
-from idp_common.callback import notifier_for
+from idp_common.callback import Notifier, notifier_for
 from idp_common.config_cache import ConfigCache
 from idp_common.documents import DocumentStore
 from idp_common.intake import Disposition, Intake, parse_notification
@@ -22,8 +22,18 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
+def settings() -> PollerSettings:
+    return PollerSettings.from_env()
+
+
+@cache
+def notifier() -> Notifier:
+    return notifier_for(settings(), metrics)
+
+
+@cache
 def intake() -> Intake:
-    s = PollerSettings.from_env()
+    s = settings()
     return Intake(
         store=DocumentStore(aws.client("dynamodb"), s.documents_table),
         configs=ConfigCache.for_function(s),
@@ -31,7 +41,7 @@ def intake() -> Intake:
         state_machine_arn=s.state_machine_arn,
         poll_seconds=s.bda_poll_seconds,
         s3=aws.client("s3"),
-        notify=notifier_for(s, metrics),
+        notify=notifier(),
     )
 
 
@@ -61,6 +71,7 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    notifier().bind(context)
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -38,6 +38,7 @@ def notifier() -> Notifier:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    notifier().bind(context)
     update = update_adapter().validate_python(event)
     record = apply(update, DocumentStore(aws.client("dynamodb"), settings().documents_table), notifier())
     if record is None:

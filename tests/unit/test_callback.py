@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 
 from idp.local.receiver import CallbackReceiver
@@ -81,3 +84,58 @@ def test_an_unreadable_signing_key_fails_the_callback_not_the_caller() -> None:
         result = notify("http://127.0.0.1:9/x", {"document_id": "d"})
     assert (result.delivered, result.error) == (False, "signing key unavailable: AccessDeniedException")
     assert outcomes == [result]
+
+
+@pytest.mark.parametrize(
+    ("left", "attempts"),
+    [(None, 4), (100.0, 4), (12.0, 2), (7.0, 1), (6.9, 0), (1.0, 0)],
+)
+def test_attempts_that_fit_in_the_time_left(left: float | None, attempts: int) -> None:
+    # timeout 5 s, 3 retries; the last RESERVE_SECONDS stay free for recording the outcome.
+    assert callback.attempts_that_fit(left, timeout=5, retries=3) == attempts
+
+
+class Remaining:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.seconds * 1000)
+
+
+def test_no_time_left_means_not_sent_and_recorded_without_reading_the_key() -> None:
+    client = secrets_client()
+    with Stubber(client) as stub:  # no response queued: reading the key would raise
+        notify = callback.Notifier(lambda: client, "s", timeout=5)
+        notify.bind(Remaining(3.0))
+        result = notify("http://127.0.0.1:9/x", {"document_id": "d"})
+        stub.assert_no_pending_responses()
+    assert (result.delivered, result.error) == (False, "not sent: 3.0 s left in the invocation")
+
+
+def test_a_failing_receiver_gets_only_the_attempts_that_fit() -> None:
+    hits: list[str] = []
+
+    class Unavailable(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            hits.append(self.path)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = secrets_client()
+    try:
+        with Stubber(client) as stub:
+            stub.add_response("get_secret_value", {"SecretString": "k"}, {"SecretId": "s"})
+            notify = callback.Notifier(lambda: client, "s", timeout=5)
+            notify.bind(Remaining(12.0))  # two 5 s attempts fit, not four
+            result = notify(f"http://127.0.0.1:{server.server_address[1]}/cb", {"document_id": "d"})
+    finally:
+        server.shutdown()
+    assert (result.delivered, result.status_code) == (False, 503)
+    assert len(hits) == 2
