@@ -67,8 +67,8 @@ def announce(record: DocumentRecord, store: DocumentStore, notify: Notify) -> No
 def finish(
     store: DocumentStore, document_id: str, target: DocumentStatus, notify: Notify, **fields: Any
 ) -> DocumentRecord:
-    """Move a document to a terminal status and announce it. Raises TransitionRejectedError, as
-    DocumentStore.transition does, when the document is not in a state that allows the move."""
+    """Move a document to `target` and, when that status is terminal, announce it. Raises
+    TransitionRejectedError, as DocumentStore.transition does, when the move is not allowed."""
     record = store.transition(document_id, target, **fields)
     announce(record, store, notify)
     return record
@@ -79,10 +79,8 @@ def apply(update: StatusUpdate, store: DocumentStore, notify: Notify) -> Documen
     None when the same status was already written (a retried task): nothing is sent twice."""
     target, fields = target_of(update)
     try:
-        record = store.transition(update.document_id, target, **fields)
+        return finish(store, update.document_id, target, notify, **fields)
     except TransitionRejectedError as exc:
         if exc.current == target:
             return None  # a retried task: already applied (and the callback was sent then)
         raise
-    announce(record, store, notify)
-    return record
