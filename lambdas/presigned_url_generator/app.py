@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations` here: Powertools reads the route signatures at runtime
 # (through tracer's wrapper), and string annotations would not resolve there.
+import re
 from datetime import timedelta
 from functools import cache
 from typing import Annotated, Any
@@ -11,9 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, WithJsonSchema, field_validator
 
-from idp_common import aws, uploads
+from idp_common import aws, request_limits, uploads
 from idp_common.config_cache import ConfigCache
 from idp_common.doc_types import ContentType
 from idp_common.documents import DocumentRecord, DocumentStore, iso, utcnow
@@ -23,6 +24,7 @@ from idp_common.settings import ApiSettings
 from idp_common.status import DocumentStatus
 
 logger, tracer, metrics = tools("presigned_url_generator")
+URI_CHARACTERS = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 app = APIGatewayRestResolver(enable_validation=True)
 
@@ -32,13 +34,32 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
+# What the validator below accepts, said in the schema: https, or plain http to a loopback receiver.
+CALLBACK_URL_SCHEMA = {
+    "type": "string",
+    "format": "uri",
+    "minLength": 1,
+    "maxLength": 2083,
+    "pattern": r"^(https://|http://(127\.0\.0\.1|localhost|\[::1\])([:/?#]|$))",
+    "description": "Where the signed status callback is POSTed: https, or http to a loopback receiver (local runs).",
+}
+
+
 class CreateDocumentRequest(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     document_type: str = Field(min_length=1, max_length=64, examples=["passport"])
     content_type: ContentType
     filename: str = Field(min_length=1, max_length=255, examples=["scan.pdf"])
-    callback_url: HttpUrl | None = None
+    callback_url: Annotated[HttpUrl, WithJsonSchema(CALLBACK_URL_SCHEMA)] | None = None
+
+    @field_validator("callback_url", mode="before")
+    @classmethod
+    def rfc3986_only(cls, value: object) -> object:
+        # The schema says `format: uri`; HttpUrl alone would percent-encode spaces, controls and non-ASCII.
+        if isinstance(value, str) and not URI_CHARACTERS.fullmatch(value):
+            raise ValueError("callback_url must be a URI (RFC 3986): percent-encode other characters")
+        return value
 
     @field_validator("callback_url")
     @classmethod
@@ -74,9 +95,39 @@ class DocumentView(ApiModel):
 
 
 class ErrorBody(ApiModel):
-    error: str
+    """The one error shape: every 4xx/5xx the handler or API Gateway itself returns (gateway responses)."""
+
+    error: str = Field(examples=["invalid_request"])
     message: str
     details: list[dict[str, Any]] | None = None
+
+
+class Health(ApiModel):
+    status: str = Field(examples=["ok"])
+
+
+def errors(*codes: int) -> dict[int, dict[str, Any]]:
+    """OpenAPI responses for error codes, all with the one error shape."""
+    return {
+        code: {"description": ERROR_DESCRIPTIONS[code], "content": {"application/json": {"model": ErrorBody}}}
+        for code in codes
+    }
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid request (schema, unknown document type, content type the type does not accept, malformed id)",
+    403: "Refused by API Gateway: missing or invalid SigV4 signature, or the caller may not invoke the API",
+    404: "No such document",
+    413: f"Request body larger than {request_limits.MAX_BODY_BYTES} bytes",
+    415: "Request body that is not application/json",
+    429: "Throttled by API Gateway (stage or account limits)",
+    500: "Unexpected error in the handler (logged with the request id)",
+    502: "API Gateway could not use the handler's response",
+    504: "The handler did not answer in time",
+}
+# What API Gateway or the handler can return on every route, whatever the route does.
+ANY_ROUTE = (403, 413, 415, 429, 500, 502, 504)
+DOCUMENT_ID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
 @cache
@@ -113,14 +164,25 @@ def undecodable_body(_: UnicodeDecodeError) -> Response[str]:
     return error(400, "invalid_request", "the request body is not UTF-8 JSON")
 
 
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def unexpected(exc: Exception) -> Response[str]:
+    # Last resort: the client gets the error shape and a 500, the log gets the traceback.
+    logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+    return error(500, "internal_error", "unexpected error; retry later or report the request id")
+
+
 @app.not_found
 def not_found(_: Exception) -> Response[str]:
     return error(404, "not_found", "no such route")
 
 
-@app.get("/health")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+@app.get(
+    "/health",
+    responses={200: {"description": "The API is up", "content": {"application/json": {"model": Health}}}}
+    | errors(*ANY_ROUTE),
+)
+def health() -> Response[str]:
+    return Response(200, content_types.APPLICATION_JSON, Health(status="ok").model_dump_json())
 
 
 @app.post(
@@ -130,8 +192,8 @@ def health() -> dict[str, str]:
             "description": "Upload slot created",
             "content": {"application/json": {"model": CreateDocumentResponse}},
         },
-        400: {"description": "Invalid request or unknown document type"},
-    },
+    }
+    | errors(400, *ANY_ROUTE),
 )
 @tracer.capture_method
 def create_document(request: Annotated[CreateDocumentRequest, Body()]) -> Response[str]:
@@ -180,10 +242,15 @@ def create_document(request: Annotated[CreateDocumentRequest, Body()]) -> Respon
 
 @app.get(
     "/documents/<document_id>",
-    responses={200: {"description": "Document status"}, 404: {"description": "Unknown document"}},
+    responses={200: {"description": "Document status", "content": {"application/json": {"model": DocumentView}}}}
+    | errors(400, 404, *ANY_ROUTE),
 )
 @tracer.capture_method
-def get_document(document_id: Annotated[str, Path(min_length=1, max_length=64)]) -> Response[str]:
+def get_document(
+    document_id: Annotated[
+        str, Path(pattern=DOCUMENT_ID_PATTERN, description="The id POST /documents returned (a UUID)")
+    ],
+) -> Response[str]:
     record = store().get(document_id)
     if record is None:
         return error(404, "not_found", f"no document with id {document_id!r}")
@@ -204,4 +271,12 @@ def get_document(document_id: Annotated[str, Path(min_length=1, max_length=64)])
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    refused = request_limits.refusal(event)
+    if refused is not None:
+        return {
+            "statusCode": refused.status,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": ErrorBody(error=refused.error, message=refused.message).model_dump_json(exclude_none=True),
+            "isBase64Encoded": False,
+        }
     return app.resolve(event, context)

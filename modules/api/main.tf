@@ -125,6 +125,16 @@ resource "aws_lambda_permission" "api" {
   source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/*"
 }
 
+# API Gateway's own refusals (signature, throttling, size, integration errors) in the handler's error
+# shape {"error", "message"}: one shape for every 4xx/5xx. The local API stand-in renders the same file.
+resource "aws_api_gateway_gateway_response" "this" {
+  for_each = jsondecode(file("${path.module}/gateway-responses.json"))
+
+  rest_api_id        = aws_api_gateway_rest_api.this.id
+  response_type      = each.key
+  response_templates = { "application/json" = each.value }
+}
+
 resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
 
@@ -132,6 +142,7 @@ resource "aws_api_gateway_deployment" "this" {
     redeployment = sha1(jsonencode([
       aws_api_gateway_resource.documents, aws_api_gateway_resource.document, aws_api_gateway_resource.health,
       aws_api_gateway_method.this, aws_api_gateway_integration.this, aws_api_gateway_model.create_document,
+      aws_api_gateway_gateway_response.this,
     ]))
   }
 

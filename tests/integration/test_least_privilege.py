@@ -14,13 +14,14 @@ from typing import Any
 
 import boto3
 import pytest
-import urllib3
 
 import dlq_analyzer.app as dlq_app
 import document_cleanup.app as cleanup_app
+from idp.api_client import ApiClient, default_credentials
 from idp.local.bda_double import ReplayBda
 from idp.local.demo import DemoResult, Fault, run_demo
 from idp.local.lambda_router import LocalContext, current_function, invoking
+from idp.local.stack import LOCAL_REGION
 from idp.naming import FUNCTIONS
 from idp_common import aws
 from idp_common.documents import iso, utcnow
@@ -117,21 +118,16 @@ def exercise_the_rest(result: DemoResult, api_url: str, endpoint: str) -> None:
         next(b["Name"] for b in s3.list_buckets()["Buckets"] if "-input-" in b["Name"]),
     )
     # 1. an upload larger than its type allows: sqs_poller fails the document and deletes the object
-    http = urllib3.PoolManager()
-    created = json.loads(
-        http.request(
-            "POST",
-            f"{api_url}/documents",
-            body=json.dumps(
-                {
-                    "document_type": "payslip",
-                    "content_type": "application/pdf",
-                    "filename": "big.pdf",
-                    "callback_url": UNREACHABLE_RECEIVER,
-                }
-            ),
-            headers={"Content-Type": "application/json"},
-        ).data
+    api = ApiClient(api_url, default_credentials(), LOCAL_REGION)  # signed, as the API's IAM auth requires
+    _, created = api.call(
+        "POST",
+        "/documents",
+        {
+            "document_type": "payslip",
+            "content_type": "application/pdf",
+            "filename": "big.pdf",
+            "callback_url": UNREACHABLE_RECEIVER,
+        },
     )
     s3.put_object(Bucket=input_bucket, Key=created["upload"]["fields"]["key"], Body=b"x" * (10 * 1024 * 1024 + 1))
     deadline = time.monotonic() + 30
@@ -146,20 +142,15 @@ def exercise_the_rest(result: DemoResult, api_url: str, endpoint: str) -> None:
     # 2. a finished document past retention and an upload slot never used: document_cleanup
     #    purges the first and expires the second
     done = next(d for d in result.documents if d.status == "COMPLETED")
-    stale = json.loads(
-        http.request(
-            "POST",
-            f"{api_url}/documents",
-            body=json.dumps(
-                {
-                    "document_type": "invoice",
-                    "content_type": "application/pdf",
-                    "filename": "never.pdf",
-                    "callback_url": UNREACHABLE_RECEIVER,
-                }
-            ),
-            headers={"Content-Type": "application/json"},
-        ).data
+    _, stale = api.call(
+        "POST",
+        "/documents",
+        {
+            "document_type": "invoice",
+            "content_type": "application/pdf",
+            "filename": "never.pdf",
+            "callback_url": UNREACHABLE_RECEIVER,
+        },
     )
     for document_id, age in ((done.document_id, timedelta(days=400)), (stale["document_id"], timedelta(hours=2))):
         ddb.update_item(

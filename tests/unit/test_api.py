@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import presigned_url_generator.app as api
-from idp.local.api_gateway import proxy_event
+from idp.local.api_gateway import proxy_event, response_headers
 from idp.local.lambda_router import LocalContext
 from idp.openapi import OPENAPI_PATH, openapi_json
+from idp_common import request_limits
 from idp_common.documents import DocumentStore
 from idp_common.status import DocumentStatus
 from tests.conftest import REPO_ROOT, Stack
@@ -20,10 +21,27 @@ from tests.conftest import REPO_ROOT, Stack
 CTX = LocalContext("presigned_url_generator")
 
 
-def call(method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
+def respond(
+    method: str, path: str, body: Any = None, raw: bytes | None = None, content_type: str = "application/json"
+) -> dict[str, Any]:
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-    response = api.handler(proxy_event(method, path, {"content-type": "application/json"}, data), CTX)
+    return api.handler(proxy_event(method, path, {"content-type": content_type}, data), CTX)
+
+
+def call(method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    response = respond(method, path, body, raw)
     return response["statusCode"], json.loads(response["body"])
+
+
+def assert_error(response: dict[str, Any], status: int, error: str) -> dict[str, Any]:
+    """The one error shape, as JSON, with a JSON Content-Type."""
+    assert response["statusCode"] == status, response
+    assert ("Content-Type", "application/json") in response_headers(response)
+    body = json.loads(response["body"])
+    assert set(body) <= {"error", "message", "details"}
+    assert body["error"] == error
+    assert body["message"]
+    return dict(body)
 
 
 def valid(**overrides: Any) -> dict[str, Any]:
@@ -86,9 +104,70 @@ def test_get_document_status_and_result_url(stack: Stack) -> None:
     assert f"results/{document_id}.json" in done["result_url"]
 
 
-def test_unknown_document_and_route_are_404(stack: Stack) -> None:
-    assert call("GET", "/documents/does-not-exist")[0] == 404
-    assert call("GET", "/nope")[0] == 404
+def test_unknown_document_is_404_a_malformed_id_400_and_an_unknown_route_404(stack: Stack) -> None:
+    assert_error(respond("GET", "/documents/0b7e1b9e-8c1f-4a53-9d7e-1f0f7a1c2d3e"), 404, "not_found")
+    assert_error(respond("GET", "/documents/does-not-exist"), 400, "invalid_request")
+    assert_error(respond("GET", "/nope"), 404, "not_found")
+
+
+def test_multipart_without_boundary_is_415_not_a_crash(stack: Stack) -> None:
+    # Powertools' form parser raised ValueError("Missing boundary") on this: no response at all.
+    body = assert_error(
+        respond("POST", "/documents", raw=b"--x\r\n", content_type="multipart/form-data"), 415, "unsupported_media_type"
+    )
+    assert "application/json" in body["message"]
+
+
+def test_a_real_multipart_body_is_415_too(stack: Stack) -> None:
+    raw = b'--b\r\nContent-Disposition: form-data; name="document_type"\r\n\r\npassport\r\n--b--\r\n'
+    assert_error(
+        respond("POST", "/documents", raw=raw, content_type="multipart/form-data; boundary=b"),
+        415,
+        "unsupported_media_type",
+    )
+
+
+def test_json_nested_a_thousand_levels_is_400_not_a_recursion_error(stack: Stack) -> None:
+    deep = b"[" * 1000 + b"]" * 1000  # ~2 KB; json.loads raised RecursionError on it
+    body = assert_error(respond("POST", "/documents", raw=deep), 400, "invalid_request")
+    assert "deeper than" in body["message"]
+
+
+def test_a_body_over_the_limit_is_413_before_parsing(stack: Stack) -> None:
+    raw = json.dumps(valid(filename="x" * (request_limits.MAX_BODY_BYTES + 1))).encode()
+    assert_error(respond("POST", "/documents", raw=raw), 413, "payload_too_large")
+
+
+def test_an_unexpected_error_is_a_500_in_the_error_shape(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    class BrokenStore:
+        def get(self, document_id: str) -> None:
+            raise RuntimeError("table unavailable")
+
+    monkeypatch.setattr(api, "store", BrokenStore)
+    body = assert_error(respond("GET", "/documents/0b7e1b9e-8c1f-4a53-9d7e-1f0f7a1c2d3e"), 500, "internal_error")
+    assert "table unavailable" not in body["message"]  # internals stay in the log
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "deeper"),
+    [
+        (b'{"a": [1, {"b": 2}]}', 3, False),
+        (b'{"a": [1, {"b": 2}]}', 2, True),
+        (b'{"a": "[[[[[[[[[[[[[[[[["}', 1, False),  # brackets inside strings do not nest
+        (b'{"a": "\\\\"}[[[', 2, True),  # an escaped backslash: the quote after it ends the string
+        (b'{"a": "\\"}[[["}', 1, False),  # an escaped quote does not end it
+    ],
+)
+def test_json_depth_scan(text: bytes, limit: int, deeper: bool) -> None:
+    assert request_limits.json_depth_exceeds(text, limit) is deeper
+
+
+def test_body_flagged_base64_that_is_not_is_400(stack: Stack) -> None:
+    event = proxy_event("POST", "/documents", {"content-type": "application/json"}, b"{}") | {
+        "body": "%%%not base64",
+        "isBase64Encoded": True,
+    }
+    assert_error(api.handler(event, CTX), 400, "invalid_request")
 
 
 def test_health(stack: Stack) -> None:

@@ -91,7 +91,8 @@ def changed_paths(repo: Path, base: str, head: str) -> list[str]:
             check=True,
         ).stdout
     except subprocess.CalledProcessError as exc:
-        raise GitError(f"git diff {base}...{head} failed: {exc.stderr.strip()}") from exc
+        first = (exc.stderr.strip().splitlines() or ["no output"])[0]
+        raise GitError(f"git diff {base}...{head} failed: {first} (is the ref fetched? fetch-depth: 0)") from exc
     return sorted({line for line in out.splitlines() if line})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
 
 
 @app.callback()
@@ -158,12 +164,13 @@ def configs_publish(
     from idp.configs.validate import load_all  # noqa: PLC0415
     from idp.naming import Names  # noqa: PLC0415
 
+    if not directory.is_dir():
+        raise _fail(f"{directory} is not a folder (--dir: the doc-configs folder)", 2)
     types, problems = load_all(directory)
     if problems:
         for problem in problems:
             typer.echo(str(problem))
-        typer.echo("publish refused: doc-configs are invalid", err=True)
-        raise typer.Exit(1)
+        raise _fail(f"publish refused: doc-configs have {len(problems)} problem(s), listed above")
     session = boto3.session.Session(region_name=region)
     account = session.client("sts").get_caller_identity()["Account"]
     names = Names(project, env, account, session.region_name)
@@ -274,11 +281,15 @@ def plan_verify_command(
     from idp.plans.fingerprint import compare, plan_fingerprint  # noqa: PLC0415
     from idp.plans.model import load_dir  # noqa: PLC0415
 
+    for folder in (reviewed, current):
+        if not folder.is_dir():
+            raise _fail(f"{folder} is not a folder of plan JSON files", 2)
     try:
         old, new = load_dir(reviewed), load_dir(current)
     except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise _fail(str(exc), 2) from exc
+    if not old or not new:
+        raise _fail(f"no tfplan.json under {reviewed if not old else current}: nothing to compare", 2)
     verdict = compare(old, new)
     if verdict.matches:
         typer.echo(f"plan-verify: match (fingerprint {plan_fingerprint(new)})")
@@ -295,11 +306,16 @@ def smoke_command(
     api: Annotated[str, typer.Option(help="API base URL (the stage URL).", envvar="IDP_API_URL")],
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the document to finish.")] = 300,
     expected: Annotated[str, typer.Option(help="Terminal status the sample must reach.")] = "COMPLETED",
+    region: Annotated[
+        str,
+        typer.Option(help="Region to sign for (taken from an execute-api URL when it names one).", envvar="AWS_REGION"),
+    ] = "eu-west-1",
 ) -> None:
-    """Post-deploy checks: health, upload a sample, poll it to a terminal status, verify the result."""
+    """Post-deploy checks, SigV4-signed with the caller's AWS credentials: health, unsigned refused, a sample
+    uploaded and polled to a terminal status, its result."""
     from idp.smoke import run_smoke  # noqa: PLC0415
 
-    report = run_smoke(api, timeout=timeout, expected=expected)
+    report = run_smoke(api, timeout=timeout, expected=expected, region=region)
     typer.echo(f"smoke ({env}, {api}):")
     typer.echo(report.render())
     if not report.ok:
@@ -317,11 +333,6 @@ def module_docs_command() -> None:
 
 release_app = typer.Typer(help="Deployed releases: env facts, image digest manifests, rollback.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 @release_app.command("env")
@@ -386,4 +397,27 @@ def release_record(
 
 
 def main() -> None:
-    app()
+    """Run `idp`: every failure is one line on stderr and a non-zero exit, never a traceback.
+
+    IDP_DEBUG=1 re-raises unexpected errors with their traceback (for a bug report).
+    """
+    from idp.errors import one_line  # noqa: PLC0415
+
+    try:
+        # Not standalone: click returns an Exit's code instead of exiting, and raises the rest to here.
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    except typer.TyperException as usage:  # typer's click: usage errors (bad option, value, command)
+        ctx = getattr(usage, "ctx", None)
+        where = ctx.command_path if ctx is not None else "idp"
+        typer.echo(f"error: {usage.format_message()} (see `{where} --help`)", err=True)
+        sys.exit(getattr(usage, "exit_code", 2))
+    except Exception as exc:
+        if os.environ.get("IDP_DEBUG") == "1":
+            raise
+        message, code = one_line(exc)
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import urllib3
+from botocore.credentials import Credentials, ReadOnlyCredentials
 
+from idp.api_client import ApiClient, default_credentials
 from idp.paths import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "samples" / "documents" / "passport-en.pdf"
@@ -45,40 +47,38 @@ def _json(response: Any) -> dict[str, Any]:
 class _Smoke:
     """One step per method; each returns what the next step needs, or None once a check failed."""
 
-    def __init__(self, api: str, headers: dict[str, str], report: SmokeReport) -> None:
-        self.http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(total=30), retries=urllib3.Retry(total=2, backoff_factor=0.5)
-        )
-        self.base = api.rstrip("/")
-        self.headers = headers
+    def __init__(self, api: ApiClient, report: SmokeReport) -> None:
+        self.api = api
         self.report = report
 
     def health(self) -> bool:
         try:
-            response = self.http.request("GET", f"{self.base}/health", headers=self.headers)
+            status, _ = self.api.call("GET", "/health")
         except urllib3.exceptions.HTTPError as exc:
             return self.report.add("GET /health", False, f"unreachable: {exc}")
-        return self.report.add("GET /health", response.status == 200, f"HTTP {response.status}")
+        hint = " (is the role allowed execute-api:Invoke on this API?)" if status == 403 else ""
+        return self.report.add("GET /health (signed)", status == 200, f"HTTP {status}{hint}")
+
+    def unsigned_refused(self) -> bool:
+        status, body = self.api.call("GET", "/health", signed=False)
+        ok = status == 403 and "error" in body
+        return self.report.add("unsigned request refused", ok, f"HTTP {status} {body.get('error', '')}".rstrip())
 
     def create(self, sample: Path) -> dict[str, Any] | None:
         body = {"document_type": "passport", "content_type": "application/pdf", "filename": sample.name}
-        headers = {"Content-Type": "application/json", **self.headers}
-        response = self.http.request("POST", f"{self.base}/documents", body=json.dumps(body).encode(), headers=headers)
-        data = _json(response)
-        ok = self.report.add("POST /documents", response.status == 201 and "upload" in data, f"HTTP {response.status}")
+        status, data = self.api.call("POST", "/documents", body)
+        ok = self.report.add("POST /documents", status == 201 and "upload" in data, f"HTTP {status}")
         return data if ok else None
 
     def upload(self, created: dict[str, Any], sample: Path) -> bool:
-        fields: dict[str, Any] = dict(created["upload"]["fields"])
-        fields["file"] = (sample.name, sample.read_bytes(), "application/pdf")
-        response = self.http.request("POST", created["upload"]["url"], fields=fields)
-        return self.report.add("presigned upload", response.status in (200, 201, 204), f"HTTP {response.status}")
+        status = self.api.upload(created["upload"], sample.name, "application/pdf", sample.read_bytes())
+        return self.report.add("presigned upload", status in (200, 201, 204), f"HTTP {status}")
 
     def wait(self, document_id: str, timeout: float, poll: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         status: dict[str, Any] = {}
         while time.monotonic() < deadline:
-            status = _json(self.http.request("GET", f"{self.base}/documents/{document_id}", headers=self.headers))
+            _, status = self.api.call("GET", f"/documents/{document_id}")
             if status.get("status") in TERMINAL:
                 break
             time.sleep(poll)
@@ -88,7 +88,7 @@ class _Smoke:
 
     def result(self, status: dict[str, Any], document_id: str) -> None:
         url = status.get("result_url")
-        output = _json(self.http.request("GET", url, retries=False)) if url else {}
+        output = _json(self.api.http.request("GET", url, retries=False)) if url else {}
         fields = output.get("extracted_data") or {}
         ok = output.get("document_id") == document_id and bool(fields)
         self.report.add("result document", ok, f"{len(fields)} fields extracted")
@@ -101,11 +101,14 @@ def run_smoke(
     poll: float = 2,
     sample: Path = SAMPLE,
     expected: str = "COMPLETED",
-    headers: dict[str, str] | None = None,
+    credentials: Credentials | ReadOnlyCredentials | None = None,
+    region: str = "eu-west-1",
 ) -> SmokeReport:
+    """credentials: the signing identity (default: the AWS credential chain, e.g. the job's role)."""
     report = SmokeReport()
-    smoke = _Smoke(api, headers or {}, report)
-    if not smoke.health():
+    http = urllib3.PoolManager(timeout=urllib3.Timeout(total=30), retries=urllib3.Retry(total=2, backoff_factor=0.5))
+    smoke = _Smoke(ApiClient(api, credentials or default_credentials(), region, http), report)
+    if not smoke.health() or not smoke.unsigned_refused():
         return report
     created = smoke.create(sample)
     if created is None or not smoke.upload(created, sample):

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import urllib3
-
+from idp.api_client import ApiClient, default_credentials
 from idp.local.api_gateway import LocalApiGateway
 from idp.local.event_source import EventSourceMapping
 from idp.local.lambda_router import LocalContext, invoking
@@ -70,22 +69,6 @@ class DemoResult:
         return len(self.documents) / self.elapsed if self.elapsed else 0.0
 
 
-class Api:
-    def __init__(self, base_url: str) -> None:
-        self.base = base_url
-        self.http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(total=30))
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-        data = json.dumps(body).encode() if body is not None else None
-        response = self.http.request(method, self.base + path, body=data, headers={"Content-Type": "application/json"})
-        return response.status, json.loads(response.data or b"{}")
-
-    def upload(self, upload: dict[str, Any], filename: str, content_type: str, body: bytes) -> int:
-        fields: dict[str, Any] = dict(upload["fields"])
-        fields["file"] = (filename, body, content_type)
-        return int(self.http.request("POST", upload["url"], fields=fields).status)
-
-
 def s3_notification(bucket: str, key: str, size: Any) -> str:
     """The body S3 sends to SQS for an ObjectCreated event (used to inject duplicates and poison)."""
     record = {
@@ -108,7 +91,9 @@ class DemoRun:
         import presigned_url_generator.app as api_app  # noqa: PLC0415
         import sqs_poller.app as poller_app  # noqa: PLC0415
 
-        self.gateway = LocalApiGateway(api_app.handler)
+        # IAM authorization as deployed: only requests signed with the local credentials get through.
+        self.credentials = default_credentials()
+        self.gateway = LocalApiGateway(api_app.handler, self.credentials, LOCAL_REGION)
         self.dlq_handler = dlq_app.handler
         self.esm = EventSourceMapping(
             cloud.client("sqs"),
@@ -117,14 +102,14 @@ class DemoRun:
             LocalContext("sqs_poller"),
             LOCAL_REGION,
         )
-        self.api: Api | None = None
+        self.api: ApiClient | None = None
         self.events: list[str] = []
 
     def __enter__(self) -> DemoRun:
         self.receiver.start()
         self.gateway.start()
         self.esm.start()
-        self.api = Api(self.gateway.url)
+        self.api = ApiClient(self.gateway.url, self.credentials, LOCAL_REGION)
         if Fault.BDA_THROTTLING in self.faults:
             self.dep.bda.throttle_first_starts = 1
         if Fault.HANDLER_ERROR in self.faults:

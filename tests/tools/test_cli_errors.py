@@ -1,0 +1,91 @@
+"""Every `idp` command fails the same way: one line on stderr (what, where, how to fix), a non-zero
+exit, never a traceback. Run as the real entry point (`python -m idp`), with no AWS credentials
+unless a case gives them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+NO_AWS = {
+    "AWS_CONFIG_FILE": "/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_REGION": "eu-west-1",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_MAX_ATTEMPTS": "1",
+}
+FAKE_KEYS = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "not-a-secret"}  # pragma: allowlist secret
+UNREACHABLE = {**FAKE_KEYS, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+
+
+def idp(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GITHUB_", "IDP_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "idp", *args],
+        env={k: v for k, v in (base | NO_AWS | (env or {})).items() if v},  # '' unsets
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+CASES = [
+    # (args, extra env, what the line must say, exit code)
+    (["configs", "publish", "--env", "dev", "--dry-run"], {}, "no AWS credentials found", 2),
+    (["configs", "publish", "--env", "dev", "--dry-run"], UNREACHABLE, "cannot reach AWS", 1),
+    (["configs", "publish", "--env", "dev", "--dir", "no-such-dir"], {}, "no-such-dir is not a folder", 2),
+    (["configs", "publish", "--env", "dev", "--dir", "tests"], {}, "publish refused: doc-configs have 1 problem", 1),
+    (
+        ["configs", "publish", "--env", "dev", "--dry-run"],
+        {"AWS_REGION": "", "AWS_DEFAULT_REGION": ""},
+        "no AWS region",
+        2,
+    ),
+    (["configs", "validate", "no-such-dir"], {}, "no-such-dir is not a folder", 2),
+    (["smoke", "--env", "dev", "--api", "http://127.0.0.1:9"], {}, "no AWS credentials found", 2),
+    (["release", "digests", "--env", "dev"], {}, "no AWS credentials found", 2),
+    (["release", "digests", "--env", "dev"], UNREACHABLE, "cannot reach AWS", 1),
+    (["release", "record", "--env", "dev", "--digests", "{not json"], {}, "not valid JSON", 2),
+    (["release", "env", "--env", "nowhere"], {}, "nowhere", 2),
+    (["release", "env", "--env", "dev", "--github-output"], {}, "GITHUB_OUTPUT", 2),
+    (["plan-comment", "no-such-dir", "--env", "dev"], {}, "no-such-dir is not a folder", 2),
+    (["plan-verify", "--reviewed", "no-such-dir", "--current", "tests"], {}, "no-such-dir is not a folder", 2),
+    (["plan-verify", "--reviewed", "tests/unit", "--current", "tests"], {}, "no tfplan.json under tests/unit", 2),
+    (["changes", "--base", "no-such-ref"], {}, "no-such-ref", 2),
+    (["changes"], {}, "give --base REF or --all", 2),
+    (["changes", "--all", "--github-output"], {}, "GITHUB_OUTPUT", 2),
+    (["demo", "--faults", "nope"], {}, "choose from", 2),
+    (["demo", "--documents", "0"], {}, "--documents", 2),
+    (["lint", "--only", "nope"], {}, "nope", 2),
+    (["openapi", "--output", "no-such-dir/openapi.json"], {}, "no-such-dir/openapi.json", 2),
+    (["no-such-command"], {}, "No such command", 2),
+    (["smoke", "--env", "dev"], {}, "--api", 2),
+]
+
+
+@pytest.mark.parametrize(("args", "env", "says", "code"), CASES, ids=[" ".join(c[0]) for c in CASES])
+def test_each_failure_is_one_line_and_a_non_zero_exit(
+    args: list[str], env: dict[str, str], says: str, code: int
+) -> None:
+    result = idp(*args, env=env)
+    lines = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.returncode == code, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    assert says in lines[0]
+
+
+def test_idp_debug_shows_the_traceback_for_a_bug_report() -> None:
+    result = idp("configs", "publish", "--env", "dev", "--dry-run", env={"IDP_DEBUG": "1"})
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr
