@@ -46,7 +46,7 @@ CASES = [
     (["configs", "publish", "--env", "dev", "--dir", "tests"], {}, "publish refused: doc-configs have 1 problem", 1),
     (
         ["configs", "publish", "--env", "dev", "--dry-run"],
-        {"AWS_REGION": "", "AWS_DEFAULT_REGION": ""},
+        FAKE_KEYS | {"AWS_REGION": "", "AWS_DEFAULT_REGION": ""},
         "no AWS region",
         2,
     ),

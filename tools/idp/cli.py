@@ -172,6 +172,8 @@ def configs_publish(
             typer.echo(str(problem))
         raise _fail(f"publish refused: doc-configs have {len(problems)} problem(s), listed above")
     session = boto3.session.Session(region_name=region)
+    if session.region_name is None:  # STS would answer from its global endpoint; the names need the region
+        raise _fail("no AWS region: pass --region or set AWS_REGION", 2)
     account = session.client("sts").get_caller_identity()["Account"]
     names = Names(project, env, account, session.region_name)
     report = publish(
