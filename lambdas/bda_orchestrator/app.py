@@ -35,8 +35,10 @@ def gateway() -> BdaGateway:
     global GATEWAY  # noqa: PLW0603 - created once per container
     if GATEWAY is None:
         s = settings()
+        # The project belongs to the doc-config publication (idp configs publish), which records its ARN.
+        project_arn = aws.client("ssm").get_parameter(Name=s.bda_project_parameter)["Parameter"]["Value"]
         client = aws.client("bedrock-data-automation-runtime")
-        GATEWAY = BedrockDataAutomation(client, s.bda_project_arn, s.bda_profile_arn, s.bda_stage)
+        GATEWAY = BedrockDataAutomation(client, project_arn, s.bda_profile_arn, s.bda_stage)
     return GATEWAY
 
 

@@ -65,7 +65,7 @@ class PollerSettings(DocumentConfigAccess, CallbackAccess):
 
 class BdaSettings(FunctionSettings):
     output_bucket: str
-    bda_project_arn: str
+    bda_project_parameter: str  # SSM parameter holding the project's ARN (written by `idp configs publish`)
     bda_profile_arn: str
     bda_stage: str = Field(pattern="^(LIVE|DEVELOPMENT)$")
 

@@ -55,15 +55,6 @@ dependency "ecr" {
   mock_outputs_merge_strategy_with_state  = "shallow"
 }
 
-dependency "bda" {
-  config_path = "../bda"
-  mock_outputs = {
-    project_arn = "${local.arn}:bedrock:${local.where}:data-automation-project/mock"
-  }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
-  mock_outputs_merge_strategy_with_state  = "shallow"
-}
-
 inputs = {
   functions            = local.env.functions
   image_digests        = jsondecode(get_env("IDP_IMAGE_DIGESTS", "{}"))
@@ -77,7 +68,6 @@ inputs = {
   intake_queue_arn     = dependency.messaging.outputs.intake_queue_arn
   intake_queue_url     = dependency.messaging.outputs.intake_queue_url
   dlq_url              = dependency.messaging.outputs.dlq_url
-  bda_project_arn      = dependency.bda.outputs.project_arn
   log_retention_days   = local.env.log_retention_days
   enable_xray_tracing  = local.env.enable_xray_tracing
   xray_sdk_subsegments = local.env.xray_sdk_subsegments

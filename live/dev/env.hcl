@@ -1,6 +1,6 @@
 # Values of the dev environment. Units read them; logic lives in live/_units/ and modules/.
 locals {
-  # Lambda sizing (seed 000 §4.2; sqs_poller and dlq_analyzer added). reserved_concurrency -1: unreserved.
+  # Lambda sizing per function. reserved_concurrency -1: unreserved.
   functions = {
     presigned_url_generator = { memory_size = 512, timeout = 30, reserved_concurrency = -1 }
     sqs_poller              = { memory_size = 256, timeout = 30, reserved_concurrency = -1 }

@@ -9,11 +9,11 @@ module "names" {
   project     = var.project
   environment = var.environment
   account_id  = data.aws_caller_identity.current.account_id
-  region      = data.aws_region.current.region
+  region      = data.aws_region.current.id
 }
 
 locals {
-  state_machine_arn = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:stateMachine:${module.names.state_machine}"
+  state_machine_arn = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:stateMachine:${module.names.state_machine}"
 
   # Every value a function may be given; each function gets only the keys its settings model
   # requires (lambdas/idp_common/settings.py; tests/infra/test_cross_layer.py keeps them equal).
@@ -27,7 +27,7 @@ locals {
     RESULT_URL_EXPIRY_SECONDS = tostring(var.result_url_expiry_seconds)
     STATE_MACHINE_ARN         = local.state_machine_arn
     BDA_POLL_SECONDS          = tostring(var.bda_poll_seconds)
-    BDA_PROJECT_ARN           = var.bda_project_arn
+    BDA_PROJECT_PARAMETER     = module.names.bda_project_parameter
     BDA_PROFILE_ARN           = var.bda_profile_arn
     BDA_STAGE                 = var.bda_stage
     CALLBACK_SECRET_ID        = aws_secretsmanager_secret.callback.arn
@@ -40,7 +40,7 @@ locals {
   function_env_keys = {
     presigned_url_generator = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RESULT_URL_EXPIRY_SECONDS", "UPLOAD_EXPIRY_SECONDS"]
     sqs_poller              = ["BDA_POLL_SECONDS", "CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "STATE_MACHINE_ARN"]
-    bda_orchestrator        = ["BDA_PROFILE_ARN", "BDA_PROJECT_ARN", "BDA_STAGE", "OUTPUT_BUCKET"]
+    bda_orchestrator        = ["BDA_PROFILE_ARN", "BDA_PROJECT_PARAMETER", "BDA_STAGE", "OUTPUT_BUCKET"]
     language_detector       = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
     document_classifier     = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
     schema_extractor        = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "OUTPUT_BUCKET"]
@@ -56,9 +56,9 @@ locals {
 }
 
 # --- callback signing secret (value generated ephemerally: never in state or plan) ----------
-ephemeral "random_password" "callback" {
-  length  = 48
-  special = false
+ephemeral "aws_secretsmanager_random_password" "callback" {
+  password_length     = 48
+  exclude_punctuation = true
 }
 
 resource "aws_secretsmanager_secret" "callback" {
@@ -70,7 +70,7 @@ resource "aws_secretsmanager_secret" "callback" {
 
 resource "aws_secretsmanager_secret_version" "callback" {
   secret_id                = aws_secretsmanager_secret.callback.id
-  secret_string_wo         = ephemeral.random_password.callback.result
+  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.callback.random_password
   secret_string_wo_version = 1 # bump to rotate
 }
 

@@ -84,11 +84,6 @@ variable "dlq_url" {
   type        = string
 }
 
-variable "bda_project_arn" {
-  description = "Bedrock Data Automation project ARN (from the bda unit)."
-  type        = string
-}
-
 variable "bda_profile_arn" {
   description = "Bedrock Data Automation profile ARN (from the security unit)."
   type        = string

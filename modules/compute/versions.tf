@@ -4,11 +4,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.7" # ephemeral random_password
+      version = ">= 5.100, < 7.0" # docs/adr/0001-provider-policy.md
     }
   }
 }

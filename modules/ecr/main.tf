@@ -7,7 +7,7 @@ data "aws_partition" "current" {}
 locals {
   is_registry  = data.aws_caller_identity.current.account_id == var.registry_account_id
   repositories = { for fn in var.functions : fn => "${var.project}/${replace(fn, "_", "-")}" }
-  registry_url = "${var.registry_account_id}.dkr.ecr.${data.aws_region.current.region}.amazonaws.com"
+  registry_url = "${var.registry_account_id}.dkr.ecr.${data.aws_region.current.id}.amazonaws.com"
 }
 
 resource "aws_ecr_repository" "function" {
@@ -62,7 +62,7 @@ data "aws_iam_policy_document" "pull" {
     condition {
       test     = "StringLike"
       variable = "aws:sourceARN"
-      values   = [for id in var.pull_account_ids : "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.region}:${id}:function:*"]
+      values   = [for id in var.pull_account_ids : "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.id}:${id}:function:*"]
     }
   }
 

@@ -7,7 +7,7 @@ module "names" {
   project     = var.project
   environment = var.environment
   account_id  = data.aws_caller_identity.current.account_id
-  region      = data.aws_region.current.region
+  region      = data.aws_region.current.id
 }
 
 locals {
@@ -94,14 +94,14 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "metric", x = 0, y = 0, width = 12, height = 6
         properties = {
-          title   = "Lambda errors", region = data.aws_region.current.region, stat = "Sum", period = 300
+          title   = "Lambda errors", region = data.aws_region.current.id, stat = "Sum", period = 300
           metrics = [for name in values(var.function_names) : ["AWS/Lambda", "Errors", "FunctionName", name]]
         }
       },
       {
         type = "metric", x = 12, y = 0, width = 12, height = 6
         properties = {
-          title = "Document flow", region = data.aws_region.current.region, stat = "Sum", period = 300
+          title = "Document flow", region = data.aws_region.current.id, stat = "Sum", period = 300
           metrics = [
             ["AWS/States", "ExecutionsSucceeded", "StateMachineArn", var.state_machine_arn],
             ["AWS/States", "ExecutionsFailed", "StateMachineArn", var.state_machine_arn],
@@ -111,14 +111,14 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "metric", x = 0, y = 6, width = 12, height = 6
         properties = {
-          title   = "Intake DLQ depth", region = data.aws_region.current.region, stat = "Maximum", period = 300
+          title   = "Intake DLQ depth", region = data.aws_region.current.id, stat = "Maximum", period = 300
           metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.dlq_name]]
         }
       },
       {
         type = "metric", x = 12, y = 6, width = 12, height = 6
         properties = {
-          title = "API", region = data.aws_region.current.region, stat = "Sum", period = 300
+          title = "API", region = data.aws_region.current.id, stat = "Sum", period = 300
           metrics = [
             ["AWS/ApiGateway", "Count", "ApiName", var.api_name, "Stage", var.api_stage],
             ["AWS/ApiGateway", "4XXError", "ApiName", var.api_name, "Stage", var.api_stage],

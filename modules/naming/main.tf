@@ -20,6 +20,7 @@ locals {
   config_version_parameter = "/${var.project}/${var.environment}/config-version"
   callback_secret          = "${var.project}/${var.environment}/callback-signing-secret"
   bda_project              = "${local.prefix}-documents"
+  bda_project_parameter    = "/${var.project}/${var.environment}/bda-project-arn"
   api                      = "${local.prefix}-api"
   alarm_topic              = "${local.prefix}-alarms"
 }

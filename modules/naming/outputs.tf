@@ -43,6 +43,11 @@ output "config_version_parameter" {
   value       = local.config_version_parameter
 }
 
+output "bda_project_parameter" {
+  description = "SSM parameter where `idp configs publish` puts the BDA project's ARN (bda_orchestrator reads it)."
+  value       = local.bda_project_parameter
+}
+
 output "callback_secret" {
   description = "Secrets Manager secret name of the callback signing key."
   value       = local.callback_secret

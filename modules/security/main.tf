@@ -10,13 +10,13 @@ module "names" {
   project     = var.project
   environment = var.environment
   account_id  = data.aws_caller_identity.current.account_id
-  region      = data.aws_region.current.region
+  region      = data.aws_region.current.id
 }
 
 locals {
   partition = data.aws_partition.current.partition
   account   = data.aws_caller_identity.current.account_id
-  region    = data.aws_region.current.region
+  region    = data.aws_region.current.id
   arn_head  = "arn:${local.partition}"
 
   input_bucket_arn  = "${local.arn_head}:s3:::${module.names.buckets["input"]}"
@@ -27,6 +27,7 @@ locals {
   intake_dlq_arn    = "${local.arn_head}:sqs:${local.region}:${local.account}:${module.names.intake_dlq}"
   state_machine_arn = "${local.arn_head}:states:${local.region}:${local.account}:stateMachine:${module.names.state_machine}"
   version_param_arn = "${local.arn_head}:ssm:${local.region}:${local.account}:parameter${module.names.config_version_parameter}"
+  bda_param_arn     = "${local.arn_head}:ssm:${local.region}:${local.account}:parameter${module.names.bda_project_parameter}"
   # Secrets Manager appends a random 6-character suffix to secret ARNs.
   callback_secret_arn = "${local.arn_head}:secretsmanager:${local.region}:${local.account}:secret:${module.names.callback_secret}-??????"
   bda_project_arn     = "${local.arn_head}:bedrock:${local.region}:${local.account}:data-automation-project/*"
@@ -60,6 +61,7 @@ locals {
       { sid = "RemoveRejectedUploads", actions = ["s3:DeleteObject"], resources = ["${local.input_bucket_arn}/uploads/*"] },
     ])
     bda_orchestrator = concat(local.use_key, [
+      { sid = "ReadBdaProjectArn", actions = ["ssm:GetParameter"], resources = [local.bda_param_arn] },
       { sid = "InvokeBda", actions = ["bedrock:InvokeDataAutomationAsync"], resources = [local.bda_project_arn, local.bda_profile_arn] },
       { sid = "PollBda", actions = ["bedrock:GetDataAutomationStatus"], resources = [local.bda_invocation_arn] },
       # BDA reads the input and writes its output with the caller's permissions.

@@ -8,7 +8,7 @@ module "names" {
   project     = var.project
   environment = var.environment
   account_id  = data.aws_caller_identity.current.account_id
-  region      = data.aws_region.current.region
+  region      = data.aws_region.current.id
 }
 
 locals {

@@ -24,7 +24,7 @@ def test_each_function_gets_exactly_the_variables_its_settings_require() -> None
 
 def test_the_local_run_sets_the_same_variables() -> None:
     names = Names("idp", "local", "123456789012", "eu-west-1")
-    local_env = function_environment(names, LocalTimings(), bda_project_arn="p", bda_profile_arn="q")
+    local_env = function_environment(names, LocalTimings(), bda_profile_arn="q")
     assert set(local_env) == set(module("compute").locals["env_values"])
 
 

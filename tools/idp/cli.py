@@ -152,9 +152,6 @@ def configs_publish(
     directory: Annotated[Path, typer.Option("--dir", help="The doc-configs folder.")] = Path("doc-configs"),
     project: Annotated[str, typer.Option(help="Project prefix of the resource names.")] = "idp",
     region: Annotated[str | None, typer.Option(help="AWS region (default: the SDK's).")] = None,
-    bda_project_arn: Annotated[
-        str | None, typer.Option(help="Attach the blueprints to this BDA project.", envvar="IDP_BDA_PROJECT_ARN")
-    ] = None,
     dry_run: Annotated[bool, typer.Option(help="Print the changes; change nothing.")] = False,
 ) -> None:
     """Validate, then publish to the env's config bucket, cache table, BDA blueprints and version parameter."""
@@ -181,8 +178,14 @@ def configs_publish(
         s3=session.client("s3"),
         dynamodb=session.client("dynamodb"),
         ssm=session.client("ssm"),
-        blueprints=BdaBlueprints(session.client("bedrock-data-automation"), bda_project_arn),
-        target=Target(names.config_bucket, names.config_table, names.config_version_parameter),
+        blueprints=BdaBlueprints(session.client("bedrock-data-automation")),
+        target=Target(
+            names.config_bucket,
+            names.config_table,
+            names.config_version_parameter,
+            names.bda_project,
+            names.bda_project_parameter,
+        ),
         dry_run=dry_run,
     )
     for change in report.changes:

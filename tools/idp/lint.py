@@ -35,6 +35,7 @@ class Outcome:
     check: str
     status: Status
     detail: str = ""
+    notes: str = ""  # printed whatever the status: how the check ran, what it skipped and why
 
 
 def venv_tool(name: str) -> str:
@@ -225,8 +226,25 @@ def check_terragrunt_fmt(root: Path) -> Outcome:
     note = "no terragrunt binary: checked with `terraform fmt -` (the same HCL formatter)"
     if unformatted:
         fix = "fix: terraform fmt - < FILE > FILE.new && mv FILE.new FILE (or terragrunt hcl fmt)"
-        return Outcome("terragrunt-fmt", Status.FAILED, "\n".join([note, *unformatted, fix]))
-    return Outcome("terragrunt-fmt", Status.PASSED, note)
+        return Outcome("terragrunt-fmt", Status.FAILED, "\n".join([*unformatted, fix]), note)
+    return Outcome("terragrunt-fmt", Status.PASSED, notes=note)
+
+
+def check_terraform_validate(root: Path) -> Outcome:
+    """`terraform validate` of every module with the real provider (mirror here, registry in CI)."""
+    from idp.terraform import TerraformMissingError, validate_all  # noqa: PLC0415
+
+    if not (root / "modules").is_dir():
+        return Outcome("terraform-validate", Status.NOTHING)
+    try:
+        results = validate_all(root)
+    except TerraformMissingError as exc:
+        return Outcome("terraform-validate", Status.SKIPPED, str(exc))
+    failed = [f"{r.module}: {r.detail}" for r in results if r.status == "failed"]
+    skipped = [f"SKIP {r.module}: {r.detail}" for r in results if r.status == "skipped"]
+    passed = [r.module for r in results if r.status == "passed"]
+    notes = "\n".join([f"validated: {', '.join(passed)}", *skipped])
+    return Outcome("terraform-validate", Status.FAILED if failed else Status.PASSED, "\n".join(failed), notes)
 
 
 CHECKS: dict[str, Callable[[Path], Outcome]] = {
@@ -244,6 +262,7 @@ CHECKS: dict[str, Callable[[Path], Outcome]] = {
         "terraform-fmt", "terraform", ["fmt", "-check", "-recursive", "modules"], "modules", ".tf"
     ),
     "terragrunt-fmt": check_terragrunt_fmt,
+    "terraform-validate": check_terraform_validate,
 }
 
 
@@ -262,6 +281,7 @@ def render(outcomes: Sequence[Outcome]) -> str:
     lines = []
     for outcome in outcomes:
         lines.append(f"{marks[outcome.status]}  {outcome.check:<17} {outcome.status.value}")
+        lines.extend(f"      {line}" for line in outcome.notes.splitlines())
         if outcome.status in {Status.FAILED, Status.SKIPPED} and outcome.detail:
             lines.extend(f"      {line}" for line in outcome.detail.splitlines())
     failed = sum(o.status is Status.FAILED for o in outcomes)

@@ -73,6 +73,14 @@ class Names:
         return f"/{self.project}/{self.environment}/config-version"
 
     @property
+    def bda_project(self) -> str:
+        return f"{self.prefix}-documents"
+
+    @property
+    def bda_project_parameter(self) -> str:
+        return f"/{self.project}/{self.environment}/bda-project-arn"
+
+    @property
     def callback_secret(self) -> str:
         return f"{self.project}/{self.environment}/callback-signing-secret"
 

@@ -24,17 +24,36 @@ class BlueprintRegistry(Protocol):
 
     def update(self, arn: str, schema: str) -> None: ...
 
-    def attach(self, arns: list[str], *, apply: bool) -> bool:
+    def project(self, name: str, *, apply: bool) -> tuple[str | None, bool]:
+        """The ARN of the BDA project called `name` and whether it had to be created (None: not yet, dry run)."""
+        ...
+
+    def attach(self, project_arn: str | None, arns: list[str], *, apply: bool) -> bool:
         """Make these the project's custom-output blueprints (only if `apply`); True if that is a change."""
         ...
 
 
-class BdaBlueprints:
-    """The real `bedrock-data-automation` control plane behind BlueprintRegistry."""
+# What the project extracts besides the blueprints' custom output: the document's text, per page,
+# for the language detector. Bounding boxes and generative fields cost and are not used.
+STANDARD_OUTPUT: dict[str, Any] = {
+    "document": {
+        "extraction": {"granularity": {"types": ["DOCUMENT", "PAGE"]}, "boundingBox": {"state": "DISABLED"}},
+        "generativeField": {"state": "DISABLED"},
+        "outputFormat": {"textFormat": {"types": ["PLAIN_TEXT"]}, "additionalFileFormat": {"state": "DISABLED"}},
+    }
+}
 
-    def __init__(self, client: Any, project_arn: str | None) -> None:
+
+class BdaBlueprints:
+    """The real `bedrock-data-automation` control plane behind BlueprintRegistry.
+
+    It owns the BDA project too: no provider release in the range the modules support (hashicorp/aws
+    5.100 to 6.x) has a resource for it that this repository can test, while this client's calls are
+    checked against the service's own model (botocore Stubber) - see docs/adr/0001-provider-policy.md.
+    """
+
+    def __init__(self, client: Any) -> None:
         self._client = client
-        self._project_arn = project_arn
 
     def existing(self, names: set[str]) -> dict[str, tuple[str, str]]:
         found: dict[str, tuple[str, str]] = {}
@@ -64,10 +83,34 @@ class BdaBlueprints:
     def update(self, arn: str, schema: str) -> None:
         self._client.update_blueprint(blueprintArn=arn, schema=schema, blueprintStage=BLUEPRINT_STAGE)
 
-    def attach(self, arns: list[str], *, apply: bool) -> bool:
-        if not self._project_arn:
-            return False
-        project = self._client.get_data_automation_project(projectArn=self._project_arn, projectStage=BLUEPRINT_STAGE)[
+    def project(self, name: str, *, apply: bool) -> tuple[str | None, bool]:
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"projectStageFilter": BLUEPRINT_STAGE, "resourceOwner": "ACCOUNT"}
+            if token:
+                kwargs["nextToken"] = token
+            page = self._client.list_data_automation_projects(**kwargs)
+            for summary in page.get("projects", []):
+                if summary.get("projectName") == name:
+                    return str(summary["projectArn"]), False
+            token = page.get("nextToken")
+            if not token:
+                break
+        if not apply:
+            return None, True
+        created = self._client.create_data_automation_project(
+            projectName=name,
+            projectDescription="IDP document types (doc-configs/), managed by `idp configs publish`",
+            projectStage=BLUEPRINT_STAGE,
+            standardOutputConfiguration=STANDARD_OUTPUT,
+            clientToken=hashlib.sha256(name.encode()).hexdigest()[:32],  # a retried create is one project
+        )
+        return str(created["projectArn"]), True
+
+    def attach(self, project_arn: str | None, arns: list[str], *, apply: bool) -> bool:
+        if project_arn is None:
+            return bool(arns)
+        project = self._client.get_data_automation_project(projectArn=project_arn, projectStage=BLUEPRINT_STAGE)[
             "project"
         ]
         current = {b["blueprintArn"] for b in project.get("customOutputConfiguration", {}).get("blueprints", [])}
@@ -76,9 +119,9 @@ class BdaBlueprints:
         if not apply:
             return True
         self._client.update_data_automation_project(
-            projectArn=self._project_arn,
+            projectArn=project_arn,
             projectStage=BLUEPRINT_STAGE,
-            standardOutputConfiguration=project["standardOutputConfiguration"],
+            standardOutputConfiguration=project.get("standardOutputConfiguration") or STANDARD_OUTPUT,
             customOutputConfiguration={
                 "blueprints": [{"blueprintArn": arn, "blueprintStage": BLUEPRINT_STAGE} for arn in sorted(arns)]
             },
@@ -91,6 +134,8 @@ class Target:
     bucket: str
     table: str
     version_parameter: str
+    bda_project: str  # the project's name
+    bda_project_parameter: str  # where its ARN is published for bda_orchestrator
 
 
 @dataclass
@@ -133,6 +178,20 @@ def _published_items(dynamodb: Any, table: str) -> dict[str, str]:
     return items
 
 
+def _sync_project(blueprints: BlueprintRegistry, ssm: Any, target: Target, act: bool, report: PublishReport) -> str | None:
+    """The BDA project exists and its ARN is where bda_orchestrator reads it (before any blueprint moves)."""
+    arn, created = blueprints.project(target.bda_project, apply=act)
+    if created:
+        report.changes.append(f"bda: create project {target.bda_project}")
+    if arn is None:
+        report.changes.append(f"ssm: {target.bda_project_parameter} = (the new project's ARN)")
+    elif _current_version(ssm, target.bda_project_parameter) != arn:
+        report.changes.append(f"ssm: {target.bda_project_parameter} = {arn}")
+        if act:
+            ssm.put_parameter(Name=target.bda_project_parameter, Value=arn, Type="String", Overwrite=True)
+    return arn
+
+
 def _current_version(ssm: Any, parameter: str) -> str | None:
     try:
         return str(ssm.get_parameter(Name=parameter)["Parameter"]["Value"])
@@ -158,9 +217,9 @@ def _sync_s3(types: Mapping[str, LoadedType], s3: Any, bucket: str, act: bool, r
 
 
 def _sync_blueprints(
-    types: Mapping[str, LoadedType], blueprints: BlueprintRegistry, act: bool, report: PublishReport
+    types: Mapping[str, LoadedType], blueprints: BlueprintRegistry, project_arn: str | None, act: bool, report: PublishReport
 ) -> dict[str, str]:
-    """Create or update each type's blueprint; returns type -> blueprint ARN."""
+    """Create or update each type's blueprint and attach them to the project; returns type -> blueprint ARN."""
     by_name = {t.config.classification.blueprint_name: t for t in types.values()}
     existing = blueprints.existing(set(by_name))
     arns: dict[str, str] = {}
@@ -175,7 +234,7 @@ def _sync_blueprints(
             report.changes.append(f"bda: update blueprint {bp_name}")
             if act:
                 blueprints.update(arn, loaded.blueprint)
-    if blueprints.attach(sorted(arns.values()), apply=act):
+    if blueprints.attach(project_arn, sorted(arns.values()), apply=act):
         report.changes.append("bda: project blueprints updated")
     return arns
 
@@ -226,7 +285,8 @@ def publish(
     report = PublishReport(version=config_version(types))
     act = not dry_run
     _sync_s3(types, s3, target.bucket, act, report)
-    arns = _sync_blueprints(types, blueprints, act, report)
+    project_arn = _sync_project(blueprints, ssm, target, act, report)
+    arns = _sync_blueprints(types, blueprints, project_arn, act, report)
     _sync_table(types, arns, dynamodb=dynamodb, table=target.table, act=act, report=report)
     if _current_version(ssm, target.version_parameter) != report.version:
         report.changes.append(f"ssm: {target.version_parameter} = {report.version}")

@@ -131,6 +131,7 @@ class LocalBlueprints:
     region: str = "eu-west-1"
     blueprints: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (arn, schema)
     project_blueprints: list[str] = field(default_factory=list)
+    project_arn: str | None = None
 
     def existing(self, names: set[str]) -> dict[str, tuple[str, str]]:
         return {name: value for name, value in self.blueprints.items() if name in names}
@@ -146,7 +147,16 @@ class LocalBlueprints:
             if known == arn:
                 self.blueprints[name] = (arn, schema)
 
-    def attach(self, arns: list[str], *, apply: bool) -> bool:
+    def project(self, name: str, *, apply: bool) -> tuple[str | None, bool]:
+        if self.project_arn is not None:
+            return self.project_arn, False
+        if not apply:
+            return None, True
+        suffix = hashlib.sha256(name.encode()).hexdigest()[:12]
+        self.project_arn = f"arn:aws:bedrock:{self.region}:{self.account_id}:data-automation-project/{suffix}"
+        return self.project_arn, True
+
+    def attach(self, project_arn: str | None, arns: list[str], *, apply: bool) -> bool:
         if sorted(arns) == self.project_blueprints:
             return False
         if apply:

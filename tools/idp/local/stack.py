@@ -62,7 +62,7 @@ def render_asl(names: Names, path: Path = ASL_PATH) -> str:
 
 
 def function_environment(
-    names: Names, timings: LocalTimings, *, bda_project_arn: str, bda_profile_arn: str
+    names: Names, timings: LocalTimings, *, bda_profile_arn: str
 ) -> dict[str, str]:
     """The environment variables of every function (the compute module sets the same keys)."""
     return {
@@ -75,7 +75,7 @@ def function_environment(
         "RESULT_URL_EXPIRY_SECONDS": "900",
         "STATE_MACHINE_ARN": names.state_machine_arn,
         "BDA_POLL_SECONDS": str(timings.bda_poll_seconds),
-        "BDA_PROJECT_ARN": bda_project_arn,
+        "BDA_PROJECT_PARAMETER": names.bda_project_parameter,
         "BDA_PROFILE_ARN": bda_profile_arn,
         "BDA_STAGE": "LIVE",
         "CALLBACK_SECRET_ID": names.callback_secret,
@@ -260,9 +260,8 @@ def provision(cloud: EmbeddedAws, names: Names, timings: LocalTimings, configs_d
             }
         ),
     )["Role"]["Arn"]
-    bda_project = f"arn:aws:bedrock:{LOCAL_REGION}:{LOCAL_ACCOUNT}:data-automation-project/{names.prefix}-local"
     bda_profile = f"arn:aws:bedrock:{LOCAL_REGION}:{LOCAL_ACCOUNT}:data-automation-profile/eu.data-automation-v1"
-    env = function_environment(names, timings, bda_project_arn=bda_project, bda_profile_arn=bda_profile)
+    env = function_environment(names, timings, bda_profile_arn=bda_profile)
     env["DLQ_URL"], env["INPUT_QUEUE_URL"] = dlq_url, queue_url
     lam = c("lambda")
     for function in FUNCTIONS:
@@ -291,7 +290,13 @@ def provision(cloud: EmbeddedAws, names: Names, timings: LocalTimings, configs_d
         dynamodb=ddb,
         ssm=c("ssm"),
         blueprints=blueprints,
-        target=Target(names.config_bucket, names.config_table, names.config_version_parameter),
+        target=Target(
+            names.config_bucket,
+            names.config_table,
+            names.config_version_parameter,
+            names.bda_project,
+            names.bda_project_parameter,
+        ),
     )
     bda = ReplayBda(s3=s3, recordings=load_recordings(), account_id=LOCAL_ACCOUNT, region=LOCAL_REGION)
     import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - the handler module, wired to the double

@@ -1,8 +1,0 @@
-include "root" {
-  path = "${get_repo_root()}/terragrunt.hcl"
-}
-
-include "unit" {
-  path   = "${get_repo_root()}/live/_units/bda.hcl"
-  expose = true
-}
