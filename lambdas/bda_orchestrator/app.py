@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -22,8 +23,10 @@ def request_adapter() -> TypeAdapter[BdaStart | BdaPoll]:
     return TypeAdapter(BdaStart | BdaPoll)
 
 
-# The local run and the integration tests replace this with the record/replay double.
 GATEWAY: BdaGateway | None = None
+# The local run and the integration tests put the record/replay double here: it gets the project ARN
+# this function read, in place of the BDA runtime client (moto has no BDA).
+DOUBLE: Callable[[str], BdaGateway] | None = None
 
 
 @cache
@@ -37,8 +40,11 @@ def gateway() -> BdaGateway:
         s = settings()
         # The project belongs to the doc-config publication (idp configs publish), which records its ARN.
         project_arn = aws.client("ssm").get_parameter(Name=s.bda_project_parameter)["Parameter"]["Value"]
-        client = aws.client("bedrock-data-automation-runtime")
-        GATEWAY = BedrockDataAutomation(client, project_arn, s.bda_profile_arn, s.bda_stage)
+        if DOUBLE is not None:
+            GATEWAY = DOUBLE(project_arn)
+        else:
+            client = aws.client("bedrock-data-automation-runtime")
+            GATEWAY = BedrockDataAutomation(client, project_arn, s.bda_profile_arn, s.bda_stage)
     return GATEWAY
 
 

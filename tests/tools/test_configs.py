@@ -9,12 +9,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 from typer.testing import CliRunner
 
 from idp.cli import app
 from idp.configs.blueprint import BlueprintError, to_blueprint
-from idp.configs.publish import BdaBlueprints, Target, publish
+from idp.configs.publish import STANDARD_OUTPUT, BdaBlueprints, Target, publish
 from idp.configs.validate import load_all
 from idp.local.bda_double import LocalBlueprints
 from tests.conftest import REPO_ROOT, Stack
@@ -103,7 +103,9 @@ def published(stack: Stack, configs: Path, registry: LocalBlueprints, dry_run: b
         dynamodb=stack.client("dynamodb"),
         ssm=stack.client("ssm"),
         blueprints=registry,
-        target=Target(n.config_bucket, n.config_table, n.config_version_parameter),
+        target=Target(
+            n.config_bucket, n.config_table, n.config_version_parameter, n.bda_project, n.bda_project_parameter
+        ),
         dry_run=dry_run,
     ).changes
 
@@ -133,7 +135,7 @@ PROJECT = "arn:aws:bedrock:eu-west-1:123456789012:data-automation-project/p1"
 
 def test_real_blueprint_calls_match_the_service_model() -> None:
     client = boto3.client("bedrock-data-automation", region_name="eu-west-1")
-    registry = BdaBlueprints(client, PROJECT)
+    registry = BdaBlueprints(client)
     blueprint = {"blueprintArn": BP_ARN, "schema": "{}", "type": "DOCUMENT", "blueprintName": "idp-invoice"}
     with Stubber(client) as stub:
         stub.add_response(
@@ -195,5 +197,46 @@ def test_real_blueprint_calls_match_the_service_model() -> None:
         assert registry.existing({"idp-invoice", "idp-passport"}) == {"idp-invoice": (BP_ARN, "{}")}
         assert registry.create("idp-passport", '{"a":1}') == BP_ARN + "2"
         registry.update(BP_ARN, '{"b":2}')
-        assert registry.attach([BP_ARN], apply=True) is True
+        assert registry.attach(PROJECT, [BP_ARN], apply=True) is True
         stub.assert_no_pending_responses()
+
+
+def test_the_project_is_found_by_name_or_created_with_calls_the_service_model_accepts() -> None:
+    client = boto3.client("bedrock-data-automation", region_name="eu-west-1")
+    registry = BdaBlueprints(client)
+    summary = {"projectArn": PROJECT, "projectName": "idp-dev-documents", "creationTime": "2026-01-01"}
+    listing = {"projectStageFilter": "LIVE", "resourceOwner": "ACCOUNT"}
+    with Stubber(client) as stub:
+        stub.add_response("list_data_automation_projects", {"projects": [], "nextToken": "t"}, listing)
+        stub.add_response("list_data_automation_projects", {"projects": [summary]}, listing | {"nextToken": "t"})
+        stub.add_response("list_data_automation_projects", {"projects": []}, listing)
+        stub.add_response("list_data_automation_projects", {"projects": []}, listing)
+        stub.add_response(
+            "create_data_automation_project",
+            {"projectArn": PROJECT + "new"},
+            {
+                "projectName": "idp-test-documents",
+                "projectDescription": ANY,
+                "projectStage": "LIVE",
+                "standardOutputConfiguration": STANDARD_OUTPUT,
+                "clientToken": ANY,
+            },
+        )
+        assert registry.project("idp-dev-documents", apply=True) == (PROJECT, False)  # found on page 2
+        assert registry.project("idp-test-documents", apply=False) == (None, True)  # dry run: would create
+        assert registry.project("idp-test-documents", apply=True) == (PROJECT + "new", True)
+        stub.assert_no_pending_responses()
+    assert registry.attach(None, [BP_ARN], apply=False) is True  # a project still to create gets them
+
+
+def test_publish_creates_the_project_and_records_its_arn(stack: Stack, configs: Path) -> None:
+    n = stack.names
+    fresh = LocalBlueprints()
+    planned = published(stack, configs, fresh, dry_run=True)
+    assert f"bda: create project {n.bda_project}" in planned
+    assert f"ssm: {n.bda_project_parameter} = (the new project's ARN)" in planned
+    changes = published(stack, configs, fresh)
+    assert f"bda: create project {n.bda_project}" in changes
+    recorded = stack.client("ssm").get_parameter(Name=n.bda_project_parameter)["Parameter"]["Value"]
+    assert recorded == fresh.project_arn
+    assert published(stack, configs, fresh) == []

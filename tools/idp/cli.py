@@ -336,6 +336,41 @@ def module_docs_command() -> None:
         typer.echo(str(path))
 
 
+tf_app = typer.Typer(help="Terraform run for real: validate every module, pin the provider.", no_args_is_help=True)
+app.add_typer(tf_app, name="tf")
+
+
+@tf_app.command("validate")
+def tf_validate() -> None:
+    """`terraform validate` of every module with the real provider (a mirror where installed, else the registry)."""
+    from idp.terraform import validate_all  # noqa: PLC0415
+
+    results = validate_all()
+    for result in results:
+        typer.echo(f"{result.status.upper():<7} {result.module}{': ' + result.detail if result.detail else ''}")
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+@tf_app.command("lock")
+def tf_lock(
+    check: Annotated[bool, typer.Option(help="Only check that every unit's lock file is current.")] = False,
+) -> None:
+    """Write live/**/.terraform.lock.hcl: every unit installs the hashicorp/aws build the tests run."""
+    from idp.terraform import LOCK_FILE, lock_file_text, unit_dirs  # noqa: PLC0415
+
+    text = lock_file_text()
+    stale = [u for u in unit_dirs() if not (u / LOCK_FILE).is_file() or (u / LOCK_FILE).read_text() != text]
+    if check:
+        if stale:
+            raise _fail(f"{len(stale)} lock file(s) stale or missing (first: {stale[0]}); run `idp tf lock`")
+        typer.echo(f"{len(unit_dirs())} lock files current")
+        return
+    for unit in stale:
+        (unit / LOCK_FILE).write_text(text)
+        typer.echo(str(unit / LOCK_FILE))
+
+
 release_app = typer.Typer(help="Deployed releases: env facts, image digest manifests, rollback.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
 

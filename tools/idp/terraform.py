@@ -128,7 +128,7 @@ def validate_module(module: Path, copy_root: Path, env: dict[str, str], mirror: 
     work = copy_root / module.name
     binary = terraform_binary()
     for argv in (["init", "-backend=false", "-no-color"], ["validate", "-no-color"]):
-        proc = subprocess.run([binary, *argv], cwd=work, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+        proc = subprocess.run([binary, *argv], cwd=work, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             error = re.sub(r"\n{3,}", "\n\n", (proc.stderr or proc.stdout).strip())
             return Validation(module.name, "failed", f"terraform {argv[0]}:\n{error}")
@@ -173,7 +173,7 @@ def lock_file_text(work_dir: Path = WORK_DIR) -> str:
     versions = sorted(p.name for p in (mirror / AWS_PROVIDER).iterdir() if p.is_dir())
     with tempfile.TemporaryDirectory(prefix="idp-lock-") as tmp:
         shutil.copy(REPO_ROOT / "modules" / "storage" / "versions.tf", tmp)
-        proc = subprocess.run(  # noqa: S603
+        proc = subprocess.run(
             [terraform_binary(), "providers", "lock", f"-fs-mirror={mirror}", "-platform=linux_amd64"],
             cwd=tmp,
             env=terraform_env(work_dir),

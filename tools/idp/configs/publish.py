@@ -103,7 +103,7 @@ class BdaBlueprints:
             projectDescription="IDP document types (doc-configs/), managed by `idp configs publish`",
             projectStage=BLUEPRINT_STAGE,
             standardOutputConfiguration=STANDARD_OUTPUT,
-            clientToken=hashlib.sha256(name.encode()).hexdigest()[:32],  # a retried create is one project
+            clientToken=hashlib.sha256(name.encode()).hexdigest(),  # a retried create is one project (33-256 chars)
         )
         return str(created["projectArn"]), True
 
@@ -178,7 +178,9 @@ def _published_items(dynamodb: Any, table: str) -> dict[str, str]:
     return items
 
 
-def _sync_project(blueprints: BlueprintRegistry, ssm: Any, target: Target, act: bool, report: PublishReport) -> str | None:
+def _sync_project(
+    blueprints: BlueprintRegistry, ssm: Any, target: Target, act: bool, report: PublishReport
+) -> str | None:
     """The BDA project exists and its ARN is where bda_orchestrator reads it (before any blueprint moves)."""
     arn, created = blueprints.project(target.bda_project, apply=act)
     if created:
@@ -217,7 +219,11 @@ def _sync_s3(types: Mapping[str, LoadedType], s3: Any, bucket: str, act: bool, r
 
 
 def _sync_blueprints(
-    types: Mapping[str, LoadedType], blueprints: BlueprintRegistry, project_arn: str | None, act: bool, report: PublishReport
+    types: Mapping[str, LoadedType],
+    blueprints: BlueprintRegistry,
+    project_arn: str | None,
+    act: bool,
+    report: PublishReport,
 ) -> dict[str, str]:
     """Create or update each type's blueprint and attach them to the project; returns type -> blueprint ARN."""
     by_name = {t.config.classification.blueprint_name: t for t in types.values()}

@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,16 @@ class ReplayBda:
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     starts: list[str] = field(default_factory=list)  # document ids, one per accepted start
+
+    def for_project(self, published: str | None) -> Callable[[str], ReplayBda]:
+        """What bda_orchestrator calls with the project ARN it read: it must be the published one."""
+
+        def gateway(project_arn: str) -> ReplayBda:
+            if project_arn != published:
+                raise ValueError(f"BDA invoked for {project_arn}, but the published project is {published}")
+            return self
+
+        return gateway
 
     def start(self, *, document_id: str, input_uri: str, output_uri: str) -> str:
         with self._lock:

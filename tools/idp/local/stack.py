@@ -61,9 +61,7 @@ def render_asl(names: Names, path: Path = ASL_PATH) -> str:
     return text
 
 
-def function_environment(
-    names: Names, timings: LocalTimings, *, bda_profile_arn: str
-) -> dict[str, str]:
+def function_environment(names: Names, timings: LocalTimings, *, bda_profile_arn: str) -> dict[str, str]:
     """The environment variables of every function (the compute module sets the same keys)."""
     return {
         "DOCUMENTS_TABLE": names.documents_table,
@@ -97,7 +95,7 @@ def reset_handler_state() -> None:
                 value.cache_clear()
     import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - a handler module
 
-    orchestrator.GATEWAY = None  # the BDA double, if a stack wired one
+    orchestrator.GATEWAY = orchestrator.DOUBLE = None  # the BDA double, if a stack wired one
 
 
 class EmbeddedAws:
@@ -301,7 +299,7 @@ def provision(cloud: EmbeddedAws, names: Names, timings: LocalTimings, configs_d
     bda = ReplayBda(s3=s3, recordings=load_recordings(), account_id=LOCAL_ACCOUNT, region=LOCAL_REGION)
     import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - the handler module, wired to the double
 
-    orchestrator.GATEWAY = bda
+    orchestrator.DOUBLE = bda.for_project(blueprints.project_arn)
     return Deployment(names, queue_url, dlq_url, callback_secret, bda, blueprints, report)
 
 
