@@ -138,12 +138,19 @@ resource "aws_api_gateway_gateway_response" "this" {
 resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
 
+  # A new deployment when what the API does changes - hashed from what this module sets and the ids
+  # it gets back, never from whole resource objects: a refresh turns their unset attributes into {}
+  # or "", which would redeploy on every plan.
   triggers = {
-    redeployment = sha1(jsonencode([
-      aws_api_gateway_resource.documents, aws_api_gateway_resource.document, aws_api_gateway_resource.health,
-      aws_api_gateway_method.this, aws_api_gateway_integration.this, aws_api_gateway_model.create_document,
-      aws_api_gateway_gateway_response.this,
-    ]))
+    redeployment = sha1(jsonencode({
+      routes            = local.routes
+      resources         = local.resource_ids
+      methods           = { for k, m in aws_api_gateway_method.this : k => [m.id, m.authorization, m.request_validator_id] }
+      authorizer        = local.cognito ? aws_api_gateway_authorizer.cognito[0].id : ""
+      integrations      = { for k, i in aws_api_gateway_integration.this : k => [i.id, i.uri, i.type] }
+      request_model     = aws_api_gateway_model.create_document.schema
+      gateway_responses = { for k, r in aws_api_gateway_gateway_response.this : k => r.response_templates }
+    }))
   }
 
   lifecycle {

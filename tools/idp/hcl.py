@@ -17,7 +17,7 @@ def unquote(value: Any) -> Any:
 
 def clean(node: Any) -> Any:
     if isinstance(node, dict):
-        return {unquote(k): clean(v) for k, v in node.items() if k != "__is_block__"}
+        return {unquote(k): clean(v) for k, v in node.items() if k not in {"__is_block__", "__comments__"}}
     if isinstance(node, list):
         return [clean(v) for v in node]
     return unquote(node)
