@@ -1,0 +1,128 @@
+"""Each local fix makes the embedded AWS answer as AWS does (each test fails on plain moto 5.2.5),
+and the server records what is called."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from idp.local import moto_fixes
+from idp.local.aws_server import LocalAwsServer
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalAwsServer]:
+    running = LocalAwsServer()
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def client(server: LocalAwsServer, service: str) -> Any:
+    return boto3.session.Session(
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        region_name=REGION,
+    ).client(service, endpoint_url=server.endpoint, config=Config(s3={"addressing_style": "path"}))
+
+
+def test_every_fix_is_installed_and_documented() -> None:
+    installed = moto_fixes.install()
+    assert installed == sorted(moto_fixes.FIXES)
+    table = moto_fixes.__doc__ or ""
+    assert [name for name in installed if f"`{name}`" not in table] == []
+
+
+def test_aws_managed_policies_exist(server: LocalAwsServer) -> None:
+    iam = client(server, "iam")
+    policy = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")["Policy"]
+    assert policy["PolicyName"] == "ReadOnlyAccess"
+
+
+def test_state_machine_definitions_are_validated_and_versions_listed(server: LocalAwsServer) -> None:
+    sfn = client(server, "stepfunctions")
+    good = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})
+    assert sfn.validate_state_machine_definition(definition=good)["result"] == "OK"
+    assert sfn.validate_state_machine_definition(definition="{not json")["result"] == "FAIL"
+    arn = sfn.create_state_machine(name="m", definition=good, roleArn="arn:aws:iam::123456789012:role/r", publish=True)[
+        "stateMachineArn"
+    ]
+    versions = sfn.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"]
+    assert [v["stateMachineVersionArn"] for v in versions] == [f"{arn}:1"]
+
+
+def test_sqs_keeps_the_redrive_allow_policy_the_queue_policy_and_compact_json(server: LocalAwsServer) -> None:
+    sqs = client(server, "sqs")
+    dlq = sqs.create_queue(QueueName="fix-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(
+        QueueName="fix-q",
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})},
+    )["QueueUrl"]
+    allow = json.dumps(
+        {"redrivePermission": "byQueue", "sourceQueueArns": ["arn:aws:sqs:eu-west-1:123456789012:fix-q"]}
+    )
+    sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": allow})
+    assert sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["All"])["Attributes"]["RedriveAllowPolicy"] == allow
+    statement = {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage"}
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": policy})
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"VisibilityTimeout": "60"})
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert "Policy" in attributes  # not dropped by an update of another attribute
+    assert attributes["RedrivePolicy"] == f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":5}}'
+
+
+def test_lambda_keeps_its_logging_config_and_reports_no_empty_image_config(server: LocalAwsServer) -> None:
+    lam = client(server, "lambda")
+    role = client(server, "iam").create_role(RoleName="fix-fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(
+        FunctionName="fix-fn",
+        Role=role,
+        PackageType="Image",
+        Code={"ImageUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x@sha256:" + "0" * 64},
+        LoggingConfig={"LogFormat": "JSON", "LogGroup": "/aws/lambda/custom"},
+    )
+    config = lam.get_function_configuration(FunctionName="fix-fn")
+    assert config["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "LogGroup": "/aws/lambda/custom",
+        "ApplicationLogLevel": "INFO",
+        "SystemLogLevel": "INFO",
+    }
+    assert "ImageConfigResponse" not in config
+
+
+def test_kms_keeps_the_rotation_period(server: LocalAwsServer) -> None:
+    kms = client(server, "kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=key, RotationPeriodInDays=180)
+    assert kms.get_key_rotation_status(KeyId=key)["RotationPeriodInDays"] == 180
+
+
+def test_s3_accepts_a_logging_target_before_its_grants(server: LocalAwsServer) -> None:
+    s3 = client(server, "s3")
+    for bucket in ("fix-source", "fix-logs"):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_logging(
+        Bucket="fix-source", BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "fix-logs", "TargetPrefix": "s/"}}
+    )
+    assert s3.get_bucket_logging(Bucket="fix-source")["LoggingEnabled"]["TargetBucket"] == "fix-logs"
+
+
+def test_the_server_records_each_call_by_phase(server: LocalAwsServer) -> None:
+    with server.phase("probe"):
+        client(server, "sqs").list_queues()
+        client(server, "s3").list_buckets()
+    calls = {(c.service, c.operation, c.status) for c in server.recorder.of("probe")}
+    assert ("sqs", "ListQueues", 200) in calls
+    assert ("s3", "GET /", 200) in calls

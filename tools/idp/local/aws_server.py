@@ -1,0 +1,122 @@
+"""The embedded AWS as a server: moto's WSGI app on 127.0.0.1, with the local fixes installed and
+every request recorded (service, operation), so tests can hold what Terraform and the handlers
+called against the IAM policies that must allow it."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from idp.local import moto_fixes
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+@dataclass(frozen=True)
+class Call:
+    phase: str
+    service: str  # the SigV4 signing name: s3, iam, monitoring, states, ...
+    operation: str  # the X-Amz-Target / Action, or "METHOD /path?query" for REST protocols
+    status: int
+
+
+def operation_of(environ: dict[str, Any], body: bytes) -> str:
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    if body and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+        if action:
+            return action[0]
+    query = environ.get("QUERY_STRING", "")
+    action = parse_qs(query).get("Action")
+    if action:
+        return action[0]
+    return f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}{'?' + query if query else ''}"
+
+
+@dataclass
+class Recorder:
+    calls: list[Call] = field(default_factory=list)
+    phase: str = "setup"
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, environ: dict[str, Any], body: bytes, status: str) -> None:
+        match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        call = Call(
+            self.phase, match.group(1) if match else "?", operation_of(environ, body), int(status.split(maxsplit=1)[0])
+        )
+        with self._lock:
+            self.calls.append(call)
+
+    def of(self, phase: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.phase == phase]
+
+
+class LocalAwsServer:
+    """moto on 127.0.0.1:<free port>, fixed where it differs from AWS, recording each call."""
+
+    def __init__(self) -> None:
+        self.recorder = Recorder()
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint(self) -> str:
+        if self._server is None:
+            raise RuntimeError("start() the server first")
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def _app(self) -> Any:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: PLC0415
+
+        inner = DomainDispatcherApplication(create_backend_app)
+        recorder = self.recorder
+
+        def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            seen: dict[str, str] = {}
+
+            def respond(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+                seen["status"] = status
+                return start_response(status, headers, *exc)
+
+            result = inner(environ, respond)
+            recorder.record(environ, body, seen.get("status", "500"))
+            return result  # type: ignore[no-any-return]
+
+        return app
+
+    def start(self) -> None:
+        from moto.moto_api._internal.models import moto_api_backend  # noqa: PLC0415
+        from moto.moto_server.threaded_moto_server import MotoRequestHandler  # noqa: PLC0415
+        from werkzeug.serving import make_server  # noqa: PLC0415
+
+        moto_fixes.install()
+        moto_api_backend.reset()  # moto keeps state per process: a new server starts empty
+        self._server = make_server("127.0.0.1", 0, self._app(), threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        before, self.recorder.phase = self.recorder.phase, name
+        try:
+            yield
+        finally:
+            self.recorder.phase = before

@@ -1,0 +1,173 @@
+"""The whole stack applied with Terraform onto the embedded AWS: apply, plan, destroy, leftovers.
+
+The configuration is the composition of live/_units (idp.local.composition); the provider is the
+real hashicorp/aws build (idp.terraform). What this proves: the modules apply, a second plan has
+nothing to change, and a destroy (after the one documented decommission step) leaves nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from idp.local.aws_server import LocalAwsServer
+from idp.local.composition import LocalAccount, write
+from idp.terraform import terraform_binary, terraform_env
+
+Progress = Callable[[str], None]
+# The one resource a destroy may not remove (lifecycle.prevent_destroy): decommissioning an account
+# takes it out of state first, then empties and deletes it (README: Remove an environment).
+PROTECTED = ("module.state_backend.aws_s3_bucket.state",)
+PARALLELISM = "-parallelism=20"  # the provider waits out propagation delays; waiting runs side by side
+
+
+class TerraformError(RuntimeError):
+    """A terraform command failed: its own error output is the message."""
+
+
+@dataclass(frozen=True)
+class Timings:
+    apply: float = 0.0
+    plan: float = 0.0
+    destroy: float = 0.0
+
+
+class LocalStack:
+    def __init__(self, server: LocalAwsServer, work_dir: Path, account: LocalAccount) -> None:
+        self.server = server
+        self.work_dir = work_dir
+        self.account = account
+        self._env = terraform_env()
+        self._binary = terraform_binary()
+
+    def _run(self, argv: list[str], progress: Progress | None = None, *, ok: tuple[int, ...] = (0,)) -> tuple[int, str]:
+        proc = subprocess.Popen(
+            [self._binary, *argv, "-no-color"],
+            cwd=self.work_dir,
+            env=self._env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert proc.stdout is not None  # noqa: S101
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if progress is not None and line.strip():
+                progress(line.rstrip())
+        code = proc.wait()
+        output = "".join(lines)
+        if code not in ok:
+            raise TerraformError(f"terraform {argv[0]} failed (exit {code}):\n{output[-6000:]}")
+        return code, output
+
+    def init(self) -> None:
+        write(self.work_dir, self.server.endpoint, self.account)
+        self._run(["init", "-input=false"])
+
+    def apply(self, progress: Progress | None = None) -> float:
+        started = time.monotonic()
+        with self.server.phase("apply"):
+            self._run(["apply", "-auto-approve", "-input=false", PARALLELISM], progress)
+        return time.monotonic() - started
+
+    def plan(self) -> tuple[int, str]:
+        """terraform plan -detailed-exitcode: 0 nothing to change, 2 changes (the text says which)."""
+        with self.server.phase("plan"):
+            return self._run(["plan", "-detailed-exitcode", "-input=false", PARALLELISM], ok=(0, 2))
+
+    def outputs(self) -> dict[str, Any]:
+        _, text = self._run(["output", "-json"])
+        return {name: value["value"] for name, value in json.loads(text).items()}
+
+    def destroy(self, progress: Progress | None = None) -> float:
+        started = time.monotonic()
+        with self.server.phase("destroy"):
+            refused, text = self._run(["plan", "-destroy", "-input=false"], ok=(0, 1))
+            if refused and "prevent_destroy" not in text:
+                raise TerraformError(text[-4000:])
+            for address in PROTECTED:
+                self._run(["state", "rm", address])
+            self._run(["destroy", "-auto-approve", "-input=false", PARALLELISM], progress)
+            self._decommission_state_bucket()
+        return time.monotonic() - started
+
+    def client(self, service: str) -> Any:
+        return boto3.session.Session(
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - the embedded AWS takes any key
+            region_name=self.account.region,
+        ).client(service, endpoint_url=self.server.endpoint, config=Config(s3={"addressing_style": "path"}))
+
+    def _decommission_state_bucket(self) -> None:
+        s3 = self.client("s3")
+        for bucket in [b["Name"] for b in s3.list_buckets()["Buckets"] if "-terraform-state-" in b["Name"]]:
+            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+                for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                    s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
+            s3.delete_bucket(Bucket=bucket)
+
+    def leftovers(self) -> list[str]:
+        """Every resource of ours still in the embedded AWS (KMS keys pending deletion count as gone)."""
+        return [f"{kind}: {name}" for kind, names in _inventory(self.client).items() for name in names]
+
+
+def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
+
+
+def _customer_key(metadata: dict[str, Any]) -> bool:
+    """A key of ours that still exists (AWS-managed keys and keys pending deletion are not)."""
+    return metadata.get("KeyManager") != "AWS" and metadata["KeyState"] != "PendingDeletion"
+
+
+def _customer_alias(alias: dict[str, Any]) -> bool:
+    return "TargetKeyId" in alias and not alias["AliasName"].startswith("alias/aws/")
+
+
+def _inventory(client: Callable[[str], Any]) -> dict[str, list[str]]:
+    kms = client("kms")
+    keys = [k["KeyId"] for k in _paginate(kms, "list_keys", "Keys")]
+    iam = client("iam")
+    return {
+        "s3 bucket": [b["Name"] for b in client("s3").list_buckets()["Buckets"]],
+        "dynamodb table": _paginate(client("dynamodb"), "list_tables", "TableNames"),
+        "sqs queue": _paginate(client("sqs"), "list_queues", "QueueUrls"),
+        "lambda function": [f["FunctionName"] for f in _paginate(client("lambda"), "list_functions", "Functions")],
+        "lambda event source mapping": [
+            m["UUID"] for m in _paginate(client("lambda"), "list_event_source_mappings", "EventSourceMappings")
+        ],
+        "iam role": [r["RoleName"] for r in _paginate(iam, "list_roles", "Roles")],
+        "iam policy": [p["PolicyName"] for p in _paginate(iam, "list_policies", "Policies", Scope="Local")],
+        "iam oidc provider": [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]],
+        "kms key": [k for k in keys if _customer_key(kms.describe_key(KeyId=k)["KeyMetadata"])],
+        "kms alias": [a["AliasName"] for a in _paginate(kms, "list_aliases", "Aliases") if _customer_alias(a)],
+        "log group": [g["logGroupName"] for g in _paginate(client("logs"), "describe_log_groups", "logGroups")],
+        "sns topic": [t["TopicArn"] for t in _paginate(client("sns"), "list_topics", "Topics")],
+        "state machine": [
+            m["name"] for m in _paginate(client("stepfunctions"), "list_state_machines", "stateMachines")
+        ],
+        "rest api": [a["name"] for a in _paginate(client("apigateway"), "get_rest_apis", "items")],
+        "event rule": [r["Name"] for r in _paginate(client("events"), "list_rules", "Rules")],
+        "ecr repository": [
+            r["repositoryName"] for r in _paginate(client("ecr"), "describe_repositories", "repositories")
+        ],
+        "secret": [
+            s["Name"]
+            for s in _paginate(client("secretsmanager"), "list_secrets", "SecretList")
+            if "DeletedDate" not in s
+        ],
+        "alarm": [a["AlarmName"] for a in _paginate(client("cloudwatch"), "describe_alarms", "MetricAlarms")],
+        "dashboard": [
+            d["DashboardName"] for d in _paginate(client("cloudwatch"), "list_dashboards", "DashboardEntries")
+        ],
+        "ssm parameter": [p["Name"] for p in _paginate(client("ssm"), "describe_parameters", "Parameters")],
+    }
