@@ -27,7 +27,7 @@ class Call:
 
 
 def operation_of(environ: dict[str, Any], body: bytes) -> str:
-    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
     if target:
         return target.rsplit(".", 1)[-1]
     if body and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
@@ -98,7 +98,7 @@ class LocalAwsServer:
 
     def start(self) -> None:
         from moto.moto_api._internal.models import moto_api_backend  # noqa: PLC0415
-        from moto.moto_server.threaded_moto_server import MotoRequestHandler  # noqa: PLC0415
+        from moto.moto_server.werkzeug_app import MotoRequestHandler  # noqa: PLC0415
         from werkzeug.serving import make_server  # noqa: PLC0415
 
         moto_fixes.install()

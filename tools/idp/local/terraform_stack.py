@@ -105,7 +105,7 @@ class LocalStack:
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 - the embedded AWS takes any key
             region_name=self.account.region,
-        ).client(service, endpoint_url=self.server.endpoint, config=Config(s3={"addressing_style": "path"}))
+        ).client(service, endpoint_url=self.server.endpoint, config=Config(s3={"addressing_style": "path"}))  # type: ignore[call-overload]
 
     def _decommission_state_bucket(self) -> None:
         s3 = self.client("s3")
