@@ -7,9 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from idp.local import moto_fixes
 from idp.local.aws_server import LocalAwsServer
@@ -28,11 +26,7 @@ def server() -> Iterator[LocalAwsServer]:
 
 
 def client(server: LocalAwsServer, service: str) -> Any:
-    return boto3.session.Session(
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        region_name=REGION,
-    ).client(service, endpoint_url=server.endpoint, config=Config(s3={"addressing_style": "path"}))
+    return server.client(service, REGION)
 
 
 def test_every_fix_is_installed_and_documented() -> None:

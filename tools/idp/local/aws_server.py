@@ -15,6 +15,9 @@ from urllib.parse import parse_qs
 
 from idp.local import moto_fixes
 
+# The embedded AWS takes any key; Terraform and the tests sign with these.
+LOCAL_KEY_ID = "local"
+LOCAL_SECRET = "local"  # noqa: S105  # pragma: allowlist secret
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 
@@ -112,6 +115,14 @@ class LocalAwsServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def client(self, service: str, region: str = "eu-west-1") -> Any:
+        from boto3.session import Session  # noqa: PLC0415
+        from botocore.config import Config  # noqa: PLC0415
+
+        session = Session(aws_access_key_id=LOCAL_KEY_ID, aws_secret_access_key=LOCAL_SECRET, region_name=region)
+        config = Config(s3={"addressing_style": "path"})
+        return session.client(service, endpoint_url=self.endpoint, config=config)  # type: ignore[call-overload]
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from idp.hcl import load, merged_locals
+from idp.local.aws_server import LOCAL_KEY_ID, LOCAL_SECRET
 from idp.naming import FUNCTIONS
 from idp.paths import REPO_ROOT
 from idp.terraform import variables_of
@@ -128,8 +129,8 @@ def provider(endpoint: str, account: LocalAccount) -> dict[str, Any]:
     return {
         "aws": {
             "region": account.region,
-            "access_key": "local",
-            "secret_key": "local",
+            "access_key": LOCAL_KEY_ID,
+            "secret_key": LOCAL_SECRET,
             "skip_credentials_validation": True,
             "skip_requesting_account_id": True,
             "skip_metadata_api_check": True,

@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from idp.local.aws_server import LocalAwsServer
 from idp.local.composition import LocalAccount, write
 from idp.terraform import terraform_binary, terraform_env
@@ -101,11 +98,7 @@ class LocalStack:
         return time.monotonic() - started
 
     def client(self, service: str) -> Any:
-        return boto3.session.Session(
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 - the embedded AWS takes any key
-            region_name=self.account.region,
-        ).client(service, endpoint_url=self.server.endpoint, config=Config(s3={"addressing_style": "path"}))  # type: ignore[call-overload]
+        return self.server.client(service, self.account.region)
 
     def _decommission_state_bucket(self) -> None:
         s3 = self.client("s3")

@@ -1,0 +1,142 @@
+"""From a recorded request to the IAM action that authorises it, and whether a policy allows it.
+
+RPC protocols name the operation in the request (X-Amz-Target, Action=); REST ones are matched to
+the service's botocore model by method and URI template. Most IAM actions are `<prefix>:<operation>`;
+the exceptions this stack meets are in the tables below (from the services' authorization references).
+Policies are evaluated on actions only - explicit Deny wins, then any Allow - not on resources.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import botocore.session
+
+from idp.local.aws_server import Call
+
+# SigV4 signing name -> botocore service, where they differ.
+SERVICES = {"monitoring": "cloudwatch", "states": "stepfunctions", "email": "ses"}
+# SigV4 signing name -> IAM prefix, where they differ.
+PREFIXES = {"monitoring": "cloudwatch"}
+# S3 operations whose IAM action has another name.
+S3_ACTIONS = {
+    "HeadBucket": "ListBucket",
+    "ListObjects": "ListBucket",
+    "ListObjectsV2": "ListBucket",
+    "ListObjectVersions": "ListBucketVersions",
+    "ListBuckets": "ListAllMyBuckets",
+    "HeadObject": "GetObject",
+    "DeleteObjects": "DeleteObject",
+    "GetBucketCors": "GetBucketCORS",
+    "PutBucketCors": "PutBucketCORS",
+    "DeleteBucketCors": "PutBucketCORS",
+    "GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
+    "PutBucketLifecycleConfiguration": "PutLifecycleConfiguration",
+    "DeleteBucketLifecycle": "PutLifecycleConfiguration",
+    "GetBucketEncryption": "GetEncryptionConfiguration",
+    "PutBucketEncryption": "PutEncryptionConfiguration",
+    "DeleteBucketEncryption": "PutEncryptionConfiguration",
+    "GetBucketReplication": "GetReplicationConfiguration",
+    "GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
+    "GetBucketAccelerateConfiguration": "GetAccelerateConfiguration",
+    "GetBucketNotificationConfiguration": "GetBucketNotification",
+    "PutBucketNotificationConfiguration": "PutBucketNotification",
+    "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
+    "PutPublicAccessBlock": "PutBucketPublicAccessBlock",
+    "DeletePublicAccessBlock": "PutBucketPublicAccessBlock",
+    "DeleteBucketOwnershipControls": "PutBucketOwnershipControls",
+    "DeleteBucketTagging": "PutBucketTagging",
+    "DeleteBucketWebsite": "DeleteBucketWebsite",
+}
+READ_VERBS = ("Get", "List", "Describe", "Head", "Check", "Validate", "Lookup", "Search", "Batch Get")
+NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
+
+
+@dataclass(frozen=True)
+class Route:
+    operation: str
+    method: str
+    pattern: re.Pattern[str]
+    query: frozenset[str]
+    literal: int  # characters of the template that are not placeholders: the most specific wins
+
+
+def _compile(uri: str) -> tuple[re.Pattern[str], frozenset[str], int]:
+    path, _, query = uri.partition("?")
+    regex = ""
+    for piece in re.split(r"(\{[^}]+\})", path):
+        if piece.startswith("{"):
+            regex += "(.+)" if piece.endswith("+}") else "([^/]+)"
+        else:
+            regex += re.escape(piece)
+    keys = frozenset(part.split("=", 1)[0] for part in query.split("&") if part)
+    return re.compile(f"^{regex}/?$"), keys, len(re.sub(r"\{[^}]+\}", "", uri))
+
+
+@cache
+def _routes(service: str) -> tuple[Route, ...]:
+    model = botocore.session.get_session().get_service_model(service)
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        pattern, query, literal = _compile(http["requestUri"])
+        routes.append(Route(name, http["method"], pattern, query, literal))
+    return tuple(routes)
+
+
+def operation(call: Call) -> str | None:
+    """The API operation of a recorded call (None when no model route matches)."""
+    if not call.operation.startswith(("GET ", "PUT ", "POST ", "DELETE ", "HEAD ", "PATCH ")):
+        return call.operation
+    method, _, target = call.operation.partition(" ")
+    path, _, query = target.partition("?")
+    keys = {part.split("=", 1)[0] for part in query.split("&") if part}
+    service = SERVICES.get(call.service, call.service)
+    candidates = [
+        r for r in _routes(service) if r.method == method and r.query <= keys and r.pattern.match(path or "/")
+    ]
+    return max(candidates, key=lambda r: (len(r.query), r.literal)).operation if candidates else None
+
+
+def iam_action(call: Call) -> str | None:
+    name = operation(call)
+    if name is None:
+        return None
+    if call.service == "apigateway":  # API Gateway's management API is authorised by HTTP verb
+        return f"apigateway:{call.operation.split(' ', 1)[0]}"
+    if call.service == "s3":
+        name = S3_ACTIONS.get(name, name)
+    return f"{PREFIXES.get(call.service, call.service)}:{name}"
+
+
+def is_read(action: str) -> bool:
+    verb = action.split(":", 1)[1]
+    return verb.startswith(READ_VERBS) or action in {"apigateway:GET", "apigateway:HEAD"}
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = document.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _matches(patterns: Any, action: str) -> bool:
+    values = patterns if isinstance(patterns, list) else [patterns]
+    return any(fnmatch.fnmatchcase(action.lower(), str(p).lower()) for p in values)
+
+
+def allowed(action: str, documents: Iterable[dict[str, Any]]) -> bool:
+    statements = [s for d in documents for s in _statements(d)]
+
+    def applies(statement: dict[str, Any]) -> bool:
+        if "NotAction" in statement:
+            return not _matches(statement["NotAction"], action)
+        return _matches(statement.get("Action", []), action)
+
+    if any(s.get("Effect") == "Deny" and applies(s) and s.get("Resource") in ("*", ["*"]) for s in statements):
+        return False
+    return any(s.get("Effect") == "Allow" and applies(s) for s in statements)
