@@ -1,3 +1,8 @@
+variable "project" {
+  description = "Short project name (first part of every resource name): scopes the plan role's secret reads."
+  type        = string
+}
+
 variable "github_org" {
   description = "GitHub organisation (or user) that owns the repository."
   type        = string

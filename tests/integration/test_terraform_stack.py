@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from idp.local.aws_server import LocalAwsServer
+from idp.local.aws_server import Call, LocalAwsServer
 from idp.local.composition import LocalAccount
+from idp.local.iam_actions import refused, role_documents
 from idp.local.stack import LOCAL_ACCOUNT, LOCAL_REGION
 from idp.local.terraform_stack import LocalStack
 from idp.naming import FUNCTIONS, Names
@@ -20,6 +21,14 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(provider_mirror() is None, reason="needs the hashicorp/aws provider mirror (README)"),
 ]
+
+
+def bootstrap(call: Call, roles: str) -> bool:
+    return (
+        call.subject.startswith((roles, "idp-platform-image-push", "arn:aws:iam::123456789012:oidc-provider"))
+        or (call.service == "s3" and "-terraform-state-" in call.subject)
+        or call.operation.endswith("OpenIDConnectProvider")
+    )
 
 
 @pytest.fixture
@@ -49,6 +58,17 @@ def test_apply_then_nothing_to_change_then_destroy_leaves_nothing(server: LocalA
 
     code, text = stack.plan()
     assert code == 0, f"a second plan wants changes (a perpetual diff):\n{text[-4000:]}"
+
+    # The pipeline roles, as applied (read back from the embedded IAM), against what Terraform called:
+    # the plan role can refresh every unit and write nothing; the apply role can apply the stack (the
+    # bootstrap - pipeline roles, OIDC provider, state bucket - is an admin's).
+    iam = server.client("iam")
+    roles = "idp-platform-local"  # <repository>-<env>, modules/github-oidc
+    plan_calls = server.recorder.of("plan")
+    assert len(plan_calls) > 100
+    assert refused(plan_calls, role_documents(iam, f"{roles}-plan"), reads_only=True) == []
+    stack_calls = [c for c in server.recorder.of("apply") if not bootstrap(c, roles)]
+    assert refused(stack_calls, role_documents(iam, f"{roles}-apply")) == []
 
     stack.destroy()
     assert stack.leftovers() == []

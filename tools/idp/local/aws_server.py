@@ -27,6 +27,19 @@ class Call:
     service: str  # the SigV4 signing name: s3, iam, monitoring, states, ...
     operation: str  # the X-Amz-Target / Action, or "METHOD /path?query" for REST protocols
     status: int
+    subject: str = ""  # what it acts on, where the request names it plainly (IAM names, the S3 bucket)
+
+
+SUBJECT_PARAMETERS = ("RoleName", "OpenIDConnectProviderArn", "PolicyArn", "UserName")
+
+
+def subject_of(service: str, environ: dict[str, Any], body: bytes) -> str:
+    if service == "s3":
+        return str(environ.get("PATH_INFO", "/")).strip("/").split("/", 1)[0]
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        params = parse_qs(body.decode("utf-8", "replace"))
+        return next((params[p][0] for p in SUBJECT_PARAMETERS if p in params), "")
+    return ""
 
 
 def operation_of(environ: dict[str, Any], body: bytes) -> str:

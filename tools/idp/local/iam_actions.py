@@ -9,11 +9,13 @@ Policies are evaluated on actions only - explicit Deny wins, then any Allow - no
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import unquote
 
 import botocore.session
 
@@ -78,12 +80,22 @@ def _compile(uri: str) -> tuple[re.Pattern[str], frozenset[str], int]:
     return re.compile(f"^{regex}/?$"), keys, len(re.sub(r"\{[^}]+\}", "", uri))
 
 
+def _required_headers(op: Any) -> bool:
+    shape = op.input_shape
+    if shape is None:
+        return False
+    return any(shape.members[m].serialization.get("location") == "header" for m in shape.required_members)
+
+
 @cache
 def _routes(service: str) -> tuple[Route, ...]:
     model = botocore.session.get_session().get_service_model(service)
     routes = []
     for name in model.operation_names:
-        http = model.operation_model(name).http
+        op = model.operation_model(name)
+        if op.deprecated or _required_headers(op):  # one route each: CopyObject is PutObject + a header
+            continue
+        http = op.http
         pattern, query, literal = _compile(http["requestUri"])
         routes.append(Route(name, http["method"], pattern, query, literal))
     return tuple(routes)
@@ -91,7 +103,7 @@ def _routes(service: str) -> tuple[Route, ...]:
 
 def operation(call: Call) -> str | None:
     """The API operation of a recorded call (None when no model route matches)."""
-    if not call.operation.startswith(("GET ", "PUT ", "POST ", "DELETE ", "HEAD ", "PATCH ")):
+    if " /" not in call.operation:  # an RPC protocol named it
         return call.operation
     method, _, target = call.operation.partition(" ")
     path, _, query = target.partition("?")
@@ -140,3 +152,35 @@ def allowed(action: str, documents: Iterable[dict[str, Any]]) -> bool:
     if any(s.get("Effect") == "Deny" and applies(s) and s.get("Resource") in ("*", ["*"]) for s in statements):
         return False
     return any(s.get("Effect") == "Allow" and applies(s) for s in statements)
+
+
+def role_documents(iam: Any, role: str) -> list[dict[str, Any]]:
+    """The policy documents of a role as the embedded IAM holds them (attached and inline)."""
+    documents = []
+    for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role):
+        for attached in page["AttachedPolicies"]:
+            version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+            documents.append(
+                iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
+            )
+    for page in iam.get_paginator("list_role_policies").paginate(RoleName=role):
+        documents += [
+            iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"] for name in page["PolicyNames"]
+        ]
+    return [json.loads(unquote(d)) if isinstance(d, str) else d for d in documents]
+
+
+def refused(calls: Iterable[Call], documents: list[dict[str, Any]], *, reads_only: bool = False) -> list[str]:
+    """What these calls needed that the policies do not allow (or, with reads_only, that is a write)."""
+    problems: set[str] = set()
+    for call in calls:
+        action = iam_action(call)
+        if action is None:
+            problems.add(f"unmapped call {call.service} {call.operation}")
+        elif action in NEEDS_NO_PERMISSION:
+            continue
+        elif not allowed(action, documents):
+            problems.add(f"not allowed: {action}")
+        elif reads_only and not is_read(action):
+            problems.add(f"a write: {action}")
+    return sorted(problems)

@@ -141,7 +141,11 @@ def _inventory(client: Callable[[str], Any]) -> dict[str, list[str]]:
         "iam role": [r["RoleName"] for r in _paginate(iam, "list_roles", "Roles")],
         "iam policy": [p["PolicyName"] for p in _paginate(iam, "list_policies", "Policies", Scope="Local")],
         "iam oidc provider": [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]],
-        "kms key": [k for k in keys if _customer_key(kms.describe_key(KeyId=k)["KeyMetadata"])],
+        "kms key": [
+            f"{m['KeyId']} ({m.get('Description') or 'no description'})"
+            for m in (kms.describe_key(KeyId=k)["KeyMetadata"] for k in keys)
+            if _customer_key(m)
+        ],
         "kms alias": [a["AliasName"] for a in _paginate(kms, "list_aliases", "Aliases") if _customer_alias(a)],
         "log group": [g["logGroupName"] for g in _paginate(client("logs"), "describe_log_groups", "logGroups")],
         "sns topic": [t["TopicArn"] for t in _paginate(client("sns"), "list_topics", "Topics")],
