@@ -54,9 +54,8 @@ lint: setup ## The lint gate (ruff, mypy, actionlint, zizmor, check-jsonschema, 
 pytest: setup ## The test suite only (parallel, coverage enforced)
 	$(RUN) pytest -n auto
 
-test: setup ## The whole gate: lint + tests with coverage >= 80%
-	$(RUN) idp lint
-	$(RUN) pytest -n auto
+test: setup ## The whole gate: lint + tests with coverage >= 80% (side by side)
+	scripts/test-gate $(RUN)
 
 bench: $(SYNCED) ## Performance budgets (plan-comment rendering, handler import times)
 	$(RUN) pytest -m bench -n 0 --no-cov -rxX -s

@@ -96,6 +96,11 @@ def test_lambda_keeps_its_logging_config_and_reports_no_empty_image_config(serve
     assert "ImageConfigResponse" not in config
 
 
+def test_a_services_default_key_is_aws_managed(server: LocalAwsServer) -> None:
+    kms = client(server, "kms")
+    assert kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]["KeyManager"] == "AWS"
+
+
 def test_kms_keeps_the_rotation_period(server: LocalAwsServer) -> None:
     kms = client(server, "kms")
     key = kms.create_key()["KeyMetadata"]["KeyId"]

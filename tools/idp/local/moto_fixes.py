@@ -11,6 +11,7 @@
 | `sqs_compact_redrive_policy` | re-serializes `RedrivePolicy` with spaces | returns it compact |
 | `lambda_logging_config` | ignores `LoggingConfig` | keeps and returns it (JSON logs, log group) |
 | `lambda_no_image_config` | returns an empty `ImageConfigResponse` for images without one | returns none |
+| `kms_default_keys_aws_managed` | makes the keys behind `alias/aws/*` customer-managed | AWS-managed |
 | `kms_rotation_period` | drops `RotationPeriodInDays` | keeps and returns it (default 365) |
 | `s3_logging_target` | refuses a logging target whose grants come later | checks them at delivery |
 """
@@ -174,6 +175,22 @@ def lambda_no_image_config() -> None:
         return config
 
     LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+
+
+@fix
+def kms_default_keys_aws_managed() -> None:
+    """A service's default key (alias/aws/s3, ...) is AWS's, never part of a stack."""
+    from moto.kms.models import KmsBackend  # noqa: PLC0415
+
+    plain = KmsBackend._generate_default_keys
+
+    def generate_default_keys(self: Any, alias_name: str) -> str | None:
+        key_id: str | None = plain(self, alias_name)
+        if key_id is not None:
+            self.keys[key_id].key_manager = "AWS"
+        return key_id
+
+    setattr(KmsBackend, "_generate_default_keys", generate_default_keys)  # noqa: B010
 
 
 @fix
