@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from idp.local.composition import (
     module_name,
     write,
 )
-from idp.terraform import provider_mirror, terraform_binary, terraform_env
+from idp.terraform import seed_lock_file, terraform_binary, terraform_env
 from tests.conftest import REPO_ROOT
 
 ACCOUNT = LocalAccount("123456789012", "eu-west-1")
@@ -61,9 +62,10 @@ def test_an_expression_the_translation_does_not_know_is_refused(
         compose("http://127.0.0.1:1", ACCOUNT, tmp_path, units=("odd",))
 
 
-@pytest.mark.skipif(provider_mirror() is None, reason="needs the hashicorp/aws provider mirror (README: Prerequisites)")
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform (README: Prerequisites)")
 def test_the_composition_validates_with_the_real_provider(tmp_path: Path) -> None:
     write(tmp_path, "http://127.0.0.1:1", ACCOUNT)
+    seed_lock_file(tmp_path)
     env = terraform_env()
     for argv in (["init", "-backend=false", "-no-color"], ["validate", "-no-color"]):
         proc = subprocess.run(

@@ -4,6 +4,7 @@ to change; a destroy leaves nothing behind."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,11 +16,10 @@ from idp.local.iam_actions import refused, role_documents
 from idp.local.stack import LOCAL_ACCOUNT, LOCAL_REGION
 from idp.local.terraform_stack import LocalStack
 from idp.naming import FUNCTIONS, Names
-from idp.terraform import provider_mirror
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(provider_mirror() is None, reason="needs the hashicorp/aws provider mirror (README)"),
+    pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform (README: Prerequisites)"),
 ]
 
 

@@ -126,6 +126,8 @@ def validate_module(module: Path, copy_root: Path, env: dict[str, str], mirror: 
             "resolves it where there is network, e.g. GitHub Actions)",
         )
     work = copy_root / module.name
+    if "hashicorp/aws" in module_providers(module):
+        seed_lock_file(work)
     binary = terraform_binary()
     for argv in (["init", "-backend=false", "-no-color"], ["validate", "-no-color"]):
         proc = subprocess.run([binary, *argv], cwd=work, env=env, capture_output=True, text=True, check=False)
@@ -153,6 +155,13 @@ def variables_of(module: Path) -> set[str]:
 
 
 LOCK_FILE = ".terraform.lock.hcl"
+
+
+def seed_lock_file(work_dir: Path) -> None:
+    """Start from the committed lock file: init installs the pinned build (mirror or registry), not the newest."""
+    pinned = REPO_ROOT / "live" / "dev" / "eu-west-1" / "storage" / LOCK_FILE
+    if pinned.is_file():
+        shutil.copy(pinned, work_dir / LOCK_FILE)
 
 
 def unit_dirs(root: Path = REPO_ROOT) -> list[Path]:

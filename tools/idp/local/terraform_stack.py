@@ -17,7 +17,7 @@ from typing import Any
 
 from idp.local.aws_server import LocalAwsServer
 from idp.local.composition import LocalAccount, write
-from idp.terraform import terraform_binary, terraform_env
+from idp.terraform import seed_lock_file, terraform_binary, terraform_env
 
 Progress = Callable[[str], None]
 # The one resource a destroy may not remove (lifecycle.prevent_destroy): decommissioning an account
@@ -68,6 +68,7 @@ class LocalStack:
 
     def init(self) -> None:
         write(self.work_dir, self.server.endpoint, self.account)
+        seed_lock_file(self.work_dir)
         self._run(["init", "-input=false"])
 
     def apply(self, progress: Progress | None = None) -> float:
@@ -88,9 +89,6 @@ class LocalStack:
     def destroy(self, progress: Progress | None = None) -> float:
         started = time.monotonic()
         with self.server.phase("destroy"):
-            refused, text = self._run(["plan", "-destroy", "-input=false"], ok=(0, 1))
-            if refused and "prevent_destroy" not in text:
-                raise TerraformError(text[-4000:])
             for address in PROTECTED:
                 self._run(["state", "rm", address])
             self._run(["destroy", "-auto-approve", "-input=false", PARALLELISM], progress)
