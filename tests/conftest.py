@@ -49,6 +49,7 @@ from typing import Any  # noqa: E402
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from idp.local.aws_server import LocalAwsServer  # noqa: E402
 from idp.local.lambda_router import LambdaRouter  # noqa: E402
 from idp.local.stack import (  # noqa: E402
     LOCAL_ACCOUNT,
@@ -94,6 +95,17 @@ class Stack:
 
     def client(self, service: str) -> Any:
         return self.cloud.client(service)
+
+
+@pytest.fixture
+def embedded_aws() -> Iterator[LocalAwsServer]:
+    """moto's server on 127.0.0.1 with the local fixes, recording calls (what Terraform talks to)."""
+    running = LocalAwsServer()
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ to change; a destroy leaves nothing behind."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,17 +30,8 @@ def bootstrap(call: Call, roles: str) -> bool:
     )
 
 
-@pytest.fixture
-def server() -> Iterator[LocalAwsServer]:
-    running = LocalAwsServer()
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-def test_apply_then_nothing_to_change_then_destroy_leaves_nothing(server: LocalAwsServer, tmp_path: Path) -> None:
+def test_apply_then_nothing_to_change_then_destroy_leaves_nothing(embedded_aws: LocalAwsServer, tmp_path: Path) -> None:
+    server = embedded_aws
     stack = LocalStack(server, tmp_path, LocalAccount(LOCAL_ACCOUNT, LOCAL_REGION))
     stack.init()
     stack.apply()

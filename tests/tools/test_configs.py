@@ -103,9 +103,7 @@ def published(stack: Stack, configs: Path, registry: LocalBlueprints, dry_run: b
         dynamodb=stack.client("dynamodb"),
         ssm=stack.client("ssm"),
         blueprints=registry,
-        target=Target(
-            n.config_bucket, n.config_table, n.config_version_parameter, n.bda_project, n.bda_project_parameter
-        ),
+        target=Target.of(n),
         dry_run=dry_run,
     ).changes
 

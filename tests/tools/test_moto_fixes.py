@@ -4,7 +4,6 @@ and the server records what is called."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,14 +14,9 @@ from idp.local.aws_server import LocalAwsServer
 REGION = "eu-west-1"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalAwsServer]:
-    running = LocalAwsServer()
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
+@pytest.fixture
+def server(embedded_aws: LocalAwsServer) -> LocalAwsServer:
+    return embedded_aws
 
 
 def client(server: LocalAwsServer, service: str) -> Any:

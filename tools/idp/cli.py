@@ -179,13 +179,7 @@ def configs_publish(
         dynamodb=session.client("dynamodb"),
         ssm=session.client("ssm"),
         blueprints=BdaBlueprints(session.client("bedrock-data-automation")),
-        target=Target(
-            names.config_bucket,
-            names.config_table,
-            names.config_version_parameter,
-            names.bda_project,
-            names.bda_project_parameter,
-        ),
+        target=Target.of(names),
         dry_run=dry_run,
     )
     for change in report.changes:

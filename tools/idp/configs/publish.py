@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from idp.configs.validate import FILES, LoadedType
+from idp.naming import Names
 
 S3_PREFIX = "doc-configs/"
 BLUEPRINT_STAGE = "LIVE"
@@ -136,6 +137,16 @@ class Target:
     version_parameter: str
     bda_project: str  # the project's name
     bda_project_parameter: str  # where its ARN is published for bda_orchestrator
+
+    @classmethod
+    def of(cls, names: Names) -> Target:
+        return cls(
+            names.config_bucket,
+            names.config_table,
+            names.config_version_parameter,
+            names.bda_project,
+            names.bda_project_parameter,
+        )
 
 
 @dataclass

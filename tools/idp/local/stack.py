@@ -288,13 +288,7 @@ def provision(cloud: EmbeddedAws, names: Names, timings: LocalTimings, configs_d
         dynamodb=ddb,
         ssm=c("ssm"),
         blueprints=blueprints,
-        target=Target(
-            names.config_bucket,
-            names.config_table,
-            names.config_version_parameter,
-            names.bda_project,
-            names.bda_project_parameter,
-        ),
+        target=Target.of(names),
     )
     bda = ReplayBda(s3=s3, recordings=load_recordings(), account_id=LOCAL_ACCOUNT, region=LOCAL_REGION)
     import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - the handler module, wired to the double
