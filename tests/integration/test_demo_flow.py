@@ -40,3 +40,26 @@ def test_unknown_fault_is_a_usage_error() -> None:
     result = runner.invoke(app, ["demo", "--faults", "meteor-strike"])
     assert result.exit_code == 2
     assert "choose from" in result.output
+
+
+def test_the_twice_invariant_reads_every_page_of_executions() -> None:
+    """`idp demo --documents 150` reported "100 executions": ListExecutions pages at 100."""
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from idp.local.demo import all_executions
+
+    with mock_aws():
+        sfn = boto3.client("stepfunctions", region_name="eu-west-1")
+        definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+        arn = sfn.create_state_machine(name="pages", definition=definition, roleArn="arn:aws:iam::123456789012:role/r")[
+            "stateMachineArn"
+        ]
+        for n in range(151):
+            sfn.start_execution(stateMachineArn=arn, name=f"doc-{n}")
+        assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 100  # one page: what it read before
+        names = [e["name"] for e in all_executions(sfn, arn)]
+    assert len(names) == 151
+    assert len(set(names)) == 151

@@ -27,13 +27,17 @@ def test_every_fix_is_installed_and_documented() -> None:
     installed = moto_fixes.install()
     assert installed == sorted(moto_fixes.FIXES)
     table = moto_fixes.__doc__ or ""
-    assert [name for name in installed if f"`{name}`" not in table] == []
+    assert [name for name in [*installed, "managed_policies"] if f"`{name}`" not in table] == []
 
 
-def test_aws_managed_policies_exist(server: LocalAwsServer) -> None:
+def test_aws_managed_policies_exist_while_the_server_runs(server: LocalAwsServer) -> None:
+    from moto.core.config import default_user_config
+
     iam = client(server, "iam")
     policy = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")["Policy"]
     assert policy["PolicyName"] == "ReadOnlyAccess"
+    server.stop()
+    assert not default_user_config.get("iam", {}).get("load_aws_managed_policies")  # moto elsewhere stays fast
 
 
 def test_state_machine_definitions_are_validated_and_versions_listed(server: LocalAwsServer) -> None:

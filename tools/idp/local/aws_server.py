@@ -8,7 +8,7 @@ import io
 import re
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -83,6 +83,7 @@ class LocalAwsServer:
         self.recorder = Recorder()
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._settings = ExitStack()
 
     @property
     def endpoint(self) -> str:
@@ -118,6 +119,7 @@ class LocalAwsServer:
         from werkzeug.serving import make_server  # noqa: PLC0415
 
         moto_fixes.install()
+        self._settings.enter_context(moto_fixes.managed_policies())
         moto_api_backend.reset()  # moto keeps state per process: a new server starts empty
         self._server = make_server("127.0.0.1", 0, self._app(), threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -128,6 +130,7 @@ class LocalAwsServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        self._settings.close()
 
     def client(self, service: str, region: str = "eu-west-1") -> Any:
         from boto3.session import Session  # noqa: PLC0415

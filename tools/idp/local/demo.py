@@ -69,6 +69,12 @@ class DemoResult:
         return len(self.documents) / self.elapsed if self.elapsed else 0.0
 
 
+def all_executions(sfn: Any, state_machine_arn: str) -> list[dict[str, Any]]:
+    """Every execution, every page: ListExecutions returns at most 100 at a time."""
+    pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn)
+    return [execution for page in pages for execution in page["executions"]]
+
+
 def s3_notification(bucket: str, key: str, size: Any) -> str:
     """The body S3 sends to SQS for an ObjectCreated event (used to inject duplicates and poison)."""
     record = {
@@ -210,8 +216,7 @@ def check_invariants(run: DemoRun, docs: list[Tracked]) -> dict[str, tuple[bool,
     )
     starts = Counter(run.dep.bda.starts)
     twice = [doc for doc, n in starts.items() if n > 1]
-    sfn = run.cloud.client("stepfunctions")
-    executions = sfn.list_executions(stateMachineArn=run.dep.names.state_machine_arn)["executions"]
+    executions = all_executions(run.cloud.client("stepfunctions"), run.dep.names.state_machine_arn)
     per_doc = Counter(e["name"] for e in executions)
     twice += [name for name, n in per_doc.items() if n > 1]
     results["no document processed twice"] = (

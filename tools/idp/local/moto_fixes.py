@@ -3,7 +3,7 @@
 
 | fix | what moto 5.2.5 does | what AWS does |
 | --- | --- | --- |
-| `managed_policies` | has no AWS managed policies unless asked | `arn:aws:iam::aws:policy/...` exist |
+| `managed_policies` (while the server runs) | has no AWS managed policies unless asked | they exist |
 | `sfn_validate_definition` | `ValidateStateMachineDefinition` not implemented | validates the ASL |
 | `sfn_list_versions` | `ListStateMachineVersions` not implemented | lists the published versions |
 | `sqs_redrive_allow_policy` | accepts `RedriveAllowPolicy`, never returns it | returns it |
@@ -19,7 +19,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 FIXES: dict[str, Callable[[], None]] = {}
@@ -31,12 +32,22 @@ def fix(function: Callable[[], None]) -> Callable[[], None]:
     return function
 
 
-@fix
-def managed_policies() -> None:
-    """The GitHub plan role attaches ReadOnlyAccess, API Gateway's account role a service-role policy."""
+@contextmanager
+def managed_policies() -> Iterator[None]:
+    """The GitHub plan role attaches ReadOnlyAccess, API Gateway's account role a service-role policy.
+    Loading every AWS managed policy takes seconds per IAM backend, so only the server turns it on,
+    while it runs (tests that use moto in-process are not slowed)."""
     from moto.core.config import default_user_config  # noqa: PLC0415 - moto is a local-run dependency
 
+    before = default_user_config.get("iam")
     default_user_config["iam"] = {"load_aws_managed_policies": True}
+    try:
+        yield
+    finally:
+        if before is None:
+            default_user_config.pop("iam", None)
+        else:
+            default_user_config["iam"] = before
 
 
 @fix
