@@ -31,9 +31,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         parts = Path(str(item.fspath)).relative_to(REPO_ROOT / "tests").parts
         if parts and parts[0] in FOLDER_MARKERS:
             item.add_marker(getattr(pytest.mark, parts[0]))
-    # The longest tests first: they mostly wait (Terraform's provider, the local flow), so started
-    # early they overlap with everything else instead of finishing last on one worker.
-    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)
+    # The Terraform cycle first: it mostly waits on the provider (~3 min), so the other worker runs the
+    # rest meanwhile. (xdist hands each worker a contiguous share: only this one test moves.)
+    items.sort(key=lambda item: 0 if item.get_closest_marker("first") else 1)
 
 
 @pytest.fixture(scope="session")

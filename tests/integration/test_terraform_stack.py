@@ -18,6 +18,7 @@ from idp.naming import FUNCTIONS, Names
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.first,
     pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform (README: Prerequisites)"),
 ]
 
