@@ -91,7 +91,8 @@ class LocalStack:
         with self.server.phase("destroy"):
             for address in PROTECTED:
                 self._run(["state", "rm", address])
-            self._run(["destroy", "-auto-approve", "-input=false", PARALLELISM], progress)
+            # The plan before it has just refreshed the state: no second refresh.
+            self._run(["destroy", "-auto-approve", "-input=false", "-refresh=false", PARALLELISM], progress)
             self._decommission_state_bucket()
         return time.monotonic() - started
 
