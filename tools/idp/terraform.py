@@ -65,10 +65,12 @@ def cli_config(work_dir: Path = WORK_DIR) -> Path:
     """A CLI configuration: mirrored providers from the mirror only, everything else from the registry."""
     work_dir.mkdir(parents=True, exist_ok=True)
     mirror = provider_mirror()
-    cache = work_dir / "plugin-cache"
-    cache.mkdir(exist_ok=True)
-    lines = [f'plugin_cache_dir = "{cache}"']
-    if mirror is not None:
+    lines = []
+    if mirror is None:  # registry downloads are worth caching; an unpacked mirror is linked, not copied
+        cache = work_dir / "plugin-cache"
+        cache.mkdir(exist_ok=True)
+        lines.append(f'plugin_cache_dir = "{cache}"')
+    else:
         include = ", ".join(f'"registry.terraform.io/{p}"' for p in sorted(mirrored_providers(mirror)))
         lines += [
             "provider_installation {",
