@@ -69,6 +69,8 @@ CASES = [
     (["openapi", "--output", "no-such-dir/openapi.json"], {}, "no-such-dir/openapi.json", 2),
     (["no-such-command"], {}, "No such command", 2),
     (["smoke", "--env", "dev"], {}, "--api", 2),
+    (["tf", "validate"], {"PATH": "/usr/bin:/bin"}, "terraform not found on PATH", 2),
+    (["tf", "lock", "--check"], {"PATH": "/usr/bin:/bin"}, "terraform not found on PATH", 2),
 ]
 
 

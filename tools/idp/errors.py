@@ -8,6 +8,7 @@ from collections.abc import Callable
 from botocore import exceptions as aws
 
 from idp.api_client import MissingCredentialsError
+from idp.terraform import TerraformMissingError
 
 USAGE, FAILED = 2, 1
 NO_CREDENTIALS = (
@@ -34,7 +35,7 @@ def _json_error(exc: BaseException) -> str:
 
 # First match wins: (exception types, message, exit code).
 KNOWN: tuple[tuple[tuple[type[BaseException], ...], Callable[[BaseException], str], int], ...] = (
-    ((MissingCredentialsError,), str, USAGE),
+    ((MissingCredentialsError, TerraformMissingError), str, USAGE),
     ((aws.NoCredentialsError, aws.PartialCredentialsError), lambda _: NO_CREDENTIALS, USAGE),
     ((aws.NoRegionError,), lambda _: "no AWS region: pass --region or set AWS_REGION", USAGE),
     (
