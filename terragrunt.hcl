@@ -19,10 +19,12 @@ remote_state {
     if_exists = "overwrite_terragrunt"
   }
   config = {
-    bucket       = local.account.state_bucket
-    key          = "${path_relative_to_include()}/terraform.tfstate"
-    region       = local.account.state_region
-    encrypt      = true
+    bucket  = local.account.state_bucket
+    key     = "${path_relative_to_include()}/terraform.tfstate"
+    region  = local.account.state_region
+    encrypt = true
+    # The state key (live/<env>/_bootstrap/state-backend): without it, encrypt = true writes AES256.
+    kms_key_id   = "arn:aws:kms:${local.account.state_region}:${local.account.account_id}:alias/terraform-state"
     use_lockfile = true # S3-native locking: no DynamoDB lock table
   }
 }

@@ -145,6 +145,9 @@ def test_root_config_backend_provider_and_tags() -> None:
     assert state["backend"] == "s3"
     assert state["config"]["use_lockfile"] is True
     assert state["config"]["encrypt"] is True
+    alias = next(r for r in load(REPO_ROOT / "modules/state-backend/main.tf")["resource"] if "aws_kms_alias" in r)
+    state_alias = alias["aws_kms_alias"]["state"]["name"]
+    assert state["config"]["kms_key_id"].endswith(f":{state_alias}")  # the state key, not AES256
     assert state["config"]["key"] == "${path_relative_to_include()}/terraform.tfstate"
     provider = (REPO_ROOT / "terragrunt.hcl").read_text()
     assert "allowed_account_ids" in provider
