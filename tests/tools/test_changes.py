@@ -137,3 +137,19 @@ def test_bad_ref_is_a_usage_error(repo: Path) -> None:
 def test_classify_ignores_unknown_envs_and_empty_diffs() -> None:
     assert classify(["live/staging/x.hcl"], FUNCTIONS).envs == []
     assert classify([], FUNCTIONS).docs_only is False
+
+
+def test_a_unit_definition_is_every_envs(repo: Path) -> None:
+    """live/_units/<unit>.hcl is included by that unit in every env: a change there deploys to all."""
+    write(repo, "live/_units/compute.hcl", "changed\n")
+    result = changes(repo)
+    assert (result["infrastructure"], result["envs"]) == (True, ["dev", "test", "prod"])
+
+
+def test_a_first_push_deploys_everything(repo: Path) -> None:
+    """GitHub's `before` on a branch's first push is forty zeros: nothing to diff, so everything."""
+    result = runner.invoke(app, ["changes", "--base", "0" * 40, "--repo", str(repo)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["infrastructure"], data["doc_configs"], data["envs"]) == (True, True, ["dev", "test", "prod"])
+    assert data["functions"] == sorted(FUNCTIONS)

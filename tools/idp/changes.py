@@ -1,12 +1,13 @@
-"""Which parts of the system a change touches (seed 000 §3.2), from `git diff --name-only`.
+"""Which parts of the system a change touches, from `git diff --name-only`.
 
 lambdas/<fn>/**                                   -> that function's image
 lambdas/idp_common/**, lambdas/Dockerfile, the runtime lock (uv.lock, pyproject.toml) -> all images
 doc-configs/**                                    -> doc_configs
-modules/**, terragrunt.hcl, .mise.toml            -> infrastructure, every env
+modules/**, live/_units/**, terragrunt.hcl, .mise.toml -> infrastructure, every env (the units are every env's)
 live/<env>/**                                     -> infrastructure, that env
 only Markdown / docs/**                           -> docs_only
 anything else (tests/, tools/, .github/, lint config) -> validate only
+A base of forty zeros (GitHub's `before` on a branch's first push) has nothing to diff against: everything.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path, PurePosixPath
 
 ENVS = ("dev", "test", "prod")
 ALL_IMAGES = ("lambdas/idp_common/", "lambdas/Dockerfile", "uv.lock", "pyproject.toml", ".dockerignore")
-ALL_INFRA = ("modules/", "terragrunt.hcl", ".mise.toml")
+ALL_INFRA = ("modules/", "live/_units/", "terragrunt.hcl", ".mise.toml")
+NO_COMMIT = "0" * 40
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 
 
@@ -97,6 +99,8 @@ def changed_paths(repo: Path, base: str, head: str) -> list[str]:
 
 
 def detect(repo: Path, base: str, head: str = "HEAD") -> Changes:
+    if base.strip("0") == "" and len(base) == len(NO_COMMIT):
+        return everything(repo)
     return classify(changed_paths(repo, base, head), function_names(repo))
 
 
