@@ -162,3 +162,34 @@ def test_toolchain_versions_come_from_mise_only() -> None:
         text = path.read_text()
         assert "terraform_version" not in text, f"{path.name} pins terraform itself"
         assert "terragrunt_version" not in text, f"{path.name} pins terragrunt itself"
+
+
+# What a step's working directory looks like at run time, for the expressions the workflows use.
+EXPRESSION_VALUES = {"inputs.environment": "dev", "steps.env.outputs.region": "eu-west-1", "matrix.environment": "dev"}
+REPO_PATH = re.compile(r"(?<![\w/$.-])((?:\./)?(?:scripts|tools|live|modules|lambdas|samples|doc-configs)/[\w./-]+)")
+
+
+def run_steps(path: Path) -> list[tuple[str, str, str]]:
+    """(step name, working directory as it resolves, script) of every run step."""
+    found = []
+    for job in jobs(path).values():
+        default = (job.get("defaults") or {}).get("run", {}).get("working-directory", ".")
+        for step in job.get("steps") or []:
+            if "run" not in step:
+                continue
+            where = str(step.get("working-directory", default))
+            where = re.sub(r"\$\{\{\s*([\w.-]+)\s*\}\}", lambda m: EXPRESSION_VALUES.get(m.group(1), "UNKNOWN"), where)
+            found.append((str(step.get("name", "?")), where, str(step["run"])))
+    return found
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_repository_path_a_step_runs_resolves_from_its_working_directory(path: Path) -> None:
+    """`scripts/in-env` from live/<env> is exit 127 on the runner: a relative path resolves where the step runs."""
+    broken = []
+    for name, where, script in run_steps(path):
+        for relative in REPO_PATH.findall(script):
+            candidate = (REPO_ROOT / where / relative.split("$")[0]).resolve()
+            if "UNKNOWN" in where or not candidate.exists():
+                broken.append(f"{name}: {relative} from {where}")
+    assert broken == []
