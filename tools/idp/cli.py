@@ -94,7 +94,8 @@ def demo_command(
         render(result, console)
         console.print(
             f"[bold]stack kept running[/] — API: {api_url}  (embedded AWS: {aws_endpoint})\n"
-            f"  curl {api_url}/health\n  idp smoke --env local --api {api_url}\n"
+            f"  curl --aws-sigv4 aws:amz:eu-west-1:execute-api --user local:local {api_url}/health  (signed)\n"
+            f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local idp smoke --env local --api {api_url}\n"
             "Ctrl-C to stop."
         )
         try:
