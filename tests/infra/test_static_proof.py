@@ -8,6 +8,7 @@ from pathlib import Path
 import hcl2
 import pytest
 
+from idp.hcl import merged_locals
 from tests.infra.hcl_model import (
     DEP_REF,
     ENVS,
@@ -218,3 +219,29 @@ def test_monitoring_alarms_cover_the_required_signals() -> None:
     text = (MODULES / "monitoring" / "main.tf").read_text()
     for metric in ("ApproximateNumberOfMessagesVisible", "ExecutionsFailed", "5XXError", '"Errors"', '"Throttles"'):
         assert metric in text, f"modules/monitoring lost its {metric} alarm"
+
+
+FIND_IN_PARENTS = re.compile(r'find_in_parent_folders\("([^"]+)"\)')
+
+
+@pytest.mark.parametrize(
+    "unit_config",
+    sorted((REPO_ROOT / "live").glob("[!_]*/**/terragrunt.hcl")),
+    ids=lambda p: str(p.parent.relative_to(REPO_ROOT)),
+)
+def test_every_parent_folder_lookup_resolves_from_the_unit(unit_config: Path) -> None:
+    """Terragrunt evaluates find_in_parent_folders in an included file from the including unit's folder:
+    each file the root config and the unit's definition look up must be above the unit, bootstrap too."""
+    text = unit_config.read_text()
+    included = [REPO_ROOT / "terragrunt.hcl"] + [
+        REPO_ROOT / m for m in re.findall(r"get_repo_root\(\)\}/(live/_units/[\w-]+\.hcl)", text)
+    ]
+    wanted = {name for path in included for name in FIND_IN_PARENTS.findall(path.read_text())}
+    missing = [name for name in sorted(wanted) if not any((p / name).is_file() for p in unit_config.parent.parents)]
+    assert missing == [], f"{unit_config.parent.relative_to(REPO_ROOT)} cannot find {missing}"
+
+
+def test_the_bootstrap_region_is_where_the_state_lives() -> None:
+    for env in ("dev", "test", "prod"):
+        region = merged_locals(load(REPO_ROOT / "live" / env / "_bootstrap" / "region.hcl"))["aws_region"]
+        assert region == merged_locals(load(REPO_ROOT / "live" / env / "account.hcl"))["state_region"]

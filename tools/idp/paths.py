@@ -46,3 +46,8 @@ def walk_files(root: Path, *, under: str = ".") -> list[Path]:
             elif entry.is_file():
                 found.append(entry)
     return sorted(found)
+
+
+def stack_region_files(env_dir: Path) -> list[Path]:
+    """live/<env>/<region>/region.hcl of the stack's regions (not _bootstrap/region.hcl, the state's)."""
+    return [p for p in sorted(env_dir.glob("*/region.hcl")) if not p.parent.name.startswith("_")]

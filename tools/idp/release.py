@@ -12,7 +12,7 @@ from typing import Any
 
 from idp.hcl import load, merged_locals
 from idp.naming import FUNCTIONS
-from idp.paths import REPO_ROOT
+from idp.paths import REPO_ROOT, stack_region_files
 
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -39,7 +39,7 @@ def env_info(env: str, live: Path = REPO_ROOT / "live") -> EnvInfo:
         known = sorted(p.parent.name for p in live.glob("*/account.hcl"))
         raise ValueError(f"no environment {env!r} (live/{env}/account.hcl); known: {', '.join(known)}")
     account = merged_locals(load(account_file))
-    region_files = sorted((live / env).glob("*/region.hcl"))
+    region_files = stack_region_files(live / env)
     region = merged_locals(load(region_files[0]))["aws_region"] if region_files else account["state_region"]
     repo = str(account["repository"]).split("/")[-1]
     role = f"arn:aws:iam::{account['account_id']}:role/{repo}-{env}"

@@ -26,7 +26,7 @@ from typing import Any
 from idp.hcl import load, merged_locals
 from idp.local.aws_server import LOCAL_KEY_ID, LOCAL_SECRET
 from idp.naming import FUNCTIONS
-from idp.paths import REPO_ROOT
+from idp.paths import REPO_ROOT, stack_region_files
 from idp.terraform import variables_of
 
 UNITS_DIR = REPO_ROOT / "live" / "_units"
@@ -111,7 +111,7 @@ def _unit(unit: str, base_dir: Path) -> tuple[dict[str, Any], dict[str, Any], st
 
 def _env_values(env: str, account: LocalAccount) -> dict[str, Any]:
     base = REPO_ROOT / "live" / env
-    region_file = next(base.glob("*/region.hcl"))
+    region_file = stack_region_files(base)[0]
     account_values = merged_locals(load(base / "account.hcl")) | {
         "account_id": account.account_id,
         "environment": account.environment,
