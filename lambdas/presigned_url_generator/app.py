@@ -146,9 +146,12 @@ def configs() -> ConfigCache:
     return ConfigCache.for_function(s)
 
 
+def error_json(code: str, message: str, details: list[dict[str, Any]] | None = None) -> str:
+    return ErrorBody(error=code, message=message, details=details).model_dump_json(exclude_none=True)
+
+
 def error(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Response[str]:
-    body = ErrorBody(error=code, message=message, details=details)
-    return Response(status, content_types.APPLICATION_JSON, body.model_dump_json(exclude_none=True))
+    return Response(status, content_types.APPLICATION_JSON, error_json(code, message, details))
 
 
 @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
@@ -272,11 +275,11 @@ def get_document(
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     refused = request_limits.refusal(event)
-    if refused is not None:
+    if refused is not None:  # before the resolver: its request validation parses the body first
         return {
             "statusCode": refused.status,
             "headers": {"Content-Type": content_types.APPLICATION_JSON},
-            "body": ErrorBody(error=refused.error, message=refused.message).model_dump_json(exclude_none=True),
+            "body": error_json(refused.error, refused.message),
             "isBase64Encoded": False,
         }
     return app.resolve(event, context)

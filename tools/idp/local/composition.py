@@ -88,11 +88,16 @@ def _translate(value: Any, unit: str, dependencies: dict[str, str], unit_locals:
     return text
 
 
-def _unit(unit: str, base_dir: Path) -> tuple[dict[str, Any], dict[str, Any], str]:
-    """(module block, unit-prefixed locals, module folder name) of one unit definition."""
+def module_folder(unit: str) -> Path:
+    """The module a unit deploys (its `terraform.source`, `${get_repo_root()}/modules//<name>`)."""
+    source = str(load(UNITS_DIR / f"{unit}.hcl")["terraform"][0]["source"])
+    return REPO_ROOT / "modules" / source.rsplit("//", 1)[-1]
+
+
+def _unit(unit: str, base_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(module block, unit-prefixed locals) of one unit definition."""
     doc = load(UNITS_DIR / f"{unit}.hcl")
-    source = doc["terraform"][0]["source"]
-    folder = source.rsplit("//", 1)[-1]
+    folder = module_folder(unit)
     dependencies = {
         label: Path(body["config_path"]).name for entry in doc.get("dependency", []) for label, body in entry.items()
     }
@@ -100,13 +105,13 @@ def _unit(unit: str, base_dir: Path) -> tuple[dict[str, Any], dict[str, Any], st
     own = {k: v for k, v in merged_locals(doc).items() if k not in shared}
     locals_out = {f"{module_name(unit)}__{k}": _translate(v, unit, dependencies, set(own)) for k, v in own.items()}
     inputs = {k: _translate(v, unit, dependencies, set(own)) for k, v in (doc.get("inputs") or {}).items()}
-    declared = variables_of(REPO_ROOT / "modules" / folder)
+    declared = variables_of(folder)
     for name, value in (("project", PROJECT), ("environment", "${local.account.environment}")):
         if name in declared:
             inputs.setdefault(name, value)
     # Terraform takes local module sources only as ./ or ../ paths.
-    block = {"source": os.path.relpath(REPO_ROOT / "modules" / folder, base_dir), **inputs}
-    return block, locals_out, folder
+    block = {"source": os.path.relpath(folder, base_dir), **inputs}
+    return block, locals_out
 
 
 def _env_values(env: str, account: LocalAccount) -> dict[str, Any]:
@@ -165,7 +170,7 @@ def compose(
     locals_block: dict[str, Any] = dict(_env_values(env, account))
     modules: dict[str, Any] = {}
     for unit in units:
-        block, unit_locals, _ = _unit(unit, base_dir)
+        block, unit_locals = _unit(unit, base_dir)
         modules[module_name(unit)] = block
         locals_block.update(unit_locals)
     outputs = {
@@ -186,8 +191,7 @@ def compose(
 
 
 def _outputs_of(unit: str) -> list[str]:
-    folder = load(UNITS_DIR / f"{unit}.hcl")["terraform"][0]["source"].rsplit("//", 1)[-1]
-    outputs_tf = REPO_ROOT / "modules" / folder / "outputs.tf"
+    outputs_tf = module_folder(unit) / "outputs.tf"
     if not outputs_tf.is_file():
         return []
     return sorted(name for entry in load(outputs_tf).get("output", []) for name in entry)
