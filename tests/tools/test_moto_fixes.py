@@ -117,9 +117,16 @@ def test_s3_accepts_a_logging_target_before_its_grants(server: LocalAwsServer) -
 
 
 def test_the_server_records_each_call_by_phase(server: LocalAwsServer) -> None:
+    client(server, "iam").create_role(RoleName="probe-role", AssumeRolePolicyDocument="{}")
     with server.phase("probe"):
         client(server, "sqs").list_queues()
         client(server, "s3").list_buckets()
-    calls = {(c.service, c.operation, c.status) for c in server.recorder.of("probe")}
-    assert ("sqs", "ListQueues", 200) in calls
-    assert ("s3", "GET /", 200) in calls
+        client(server, "s3").create_bucket(
+            Bucket="probe-bucket", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        client(server, "iam").get_role(RoleName="probe-role")
+    calls = {(c.service, c.operation, c.status, c.subject) for c in server.recorder.of("probe")}
+    assert ("sqs", "ListQueues", 200, "") in calls
+    assert ("s3", "GET /", 200, "") in calls
+    assert ("s3", "PUT /probe-bucket", 200, "probe-bucket") in calls  # the subject is what it acts on
+    assert ("iam", "GetRole", 200, "probe-role") in calls

@@ -33,28 +33,27 @@ class Call:
 SUBJECT_PARAMETERS = ("RoleName", "OpenIDConnectProviderArn", "PolicyArn", "UserName")
 
 
-def subject_of(service: str, environ: dict[str, Any], body: bytes) -> str:
-    if service == "s3":
-        return str(environ.get("PATH_INFO", "/")).strip("/").split("/", 1)[0]
-    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        params = parse_qs(body.decode("utf-8", "replace"))
-        return next((params[p][0] for p in SUBJECT_PARAMETERS if p in params), "")
-    return ""
-
-
-def operation_of(environ: dict[str, Any], body: bytes) -> str:
+def describe(environ: dict[str, Any], body: bytes) -> tuple[str, str, str]:
+    """(signing service, operation, subject) of a request: the operation from X-Amz-Target or Action=,
+    else "METHOD /path?query" (REST); the subject where the request names it plainly."""
+    match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    service = match.group(1) if match else "?"
+    form = environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
+    params = parse_qs(body.decode("utf-8", "replace")) if body and form else {}
+    query = str(environ.get("QUERY_STRING", ""))
+    action = params.get("Action") or parse_qs(query).get("Action")
     target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
     if target:
-        return target.rsplit(".", 1)[-1]
-    if body and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
-        if action:
-            return action[0]
-    query = environ.get("QUERY_STRING", "")
-    action = parse_qs(query).get("Action")
-    if action:
-        return action[0]
-    return f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}{'?' + query if query else ''}"
+        operation = target.rsplit(".", 1)[-1]
+    elif action:
+        operation = action[0]
+    else:
+        operation = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}{'?' + query if query else ''}"
+    if service == "s3":
+        subject = str(environ.get("PATH_INFO", "/")).strip("/").split("/", 1)[0]
+    else:
+        subject = next((params[p][0] for p in SUBJECT_PARAMETERS if p in params), "")
+    return service, operation, subject
 
 
 @dataclass
@@ -64,10 +63,8 @@ class Recorder:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, environ: dict[str, Any], body: bytes, status: str) -> None:
-        match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        call = Call(
-            self.phase, match.group(1) if match else "?", operation_of(environ, body), int(status.split(maxsplit=1)[0])
-        )
+        service, operation, subject = describe(environ, body)
+        call = Call(self.phase, service, operation, int(status.split(maxsplit=1)[0]), subject)
         with self._lock:
             self.calls.append(call)
 
