@@ -51,16 +51,10 @@ from moto import mock_aws  # noqa: E402
 
 from idp.local.aws_server import LocalAwsServer  # noqa: E402
 from idp.local.lambda_router import LambdaRouter  # noqa: E402
-from idp.local.stack import (  # noqa: E402
-    LOCAL_ACCOUNT,
-    LOCAL_REGION,
-    Deployment,
-    LocalTimings,
-    provision,
-    reset_handler_state,
-)
+from idp.local.stack import LOCAL_ACCOUNT, LOCAL_REGION, reset_handler_state  # noqa: E402
 from idp.naming import Names  # noqa: E402
 from idp_common import aws  # noqa: E402
+from tests.handler_stack import Deployment, FixtureTimings, provision  # noqa: E402
 
 MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
@@ -110,7 +104,8 @@ def embedded_aws() -> Iterator[LocalAwsServer]:
 
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    """The whole IDP stack provisioned in moto, handlers wired, doc-configs published."""
+    """The IDP resources created in moto for handler tests (tests/handler_stack.py), handlers wired,
+    doc-configs published. The local run and its tests use what Terraform applies instead."""
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
     reset_handler_state()
@@ -120,7 +115,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         try:
             cloud = InProcessAws(monkeypatch, router)
             deployment = provision(
-                cloud, Names("idp", "test", LOCAL_ACCOUNT, LOCAL_REGION), LocalTimings(), REPO_ROOT / "doc-configs"
+                cloud, Names("idp", "test", LOCAL_ACCOUNT, LOCAL_REGION), FixtureTimings(), REPO_ROOT / "doc-configs"
             )
             yield Stack(cloud, deployment)
         finally:

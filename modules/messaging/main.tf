@@ -1,6 +1,7 @@
 # The intake queue fed by S3 ObjectCreated notifications, and its dead-letter queue.
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
+data "aws_partition" "current" {}
 
 module "names" {
   source      = "../naming"
@@ -10,11 +11,24 @@ module "names" {
   region      = data.aws_region.current.id
 }
 
+locals {
+  # The intake queue's ARN from its name: both queues get their policies when they are created, not
+  # through separate policy resources - the provider waits ~25 s for every SQS attribute change to
+  # propagate, and separate resources put two more of those waits on every first apply's longest chain.
+  intake_arn = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:${module.names.intake_queue}"
+}
+
 resource "aws_sqs_queue" "dlq" {
   name                              = module.names.intake_dlq
   message_retention_seconds         = var.dlq_retention_seconds
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
+
+  # Only the intake queue may dead-letter here.
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [local.intake_arn]
+  })
 }
 
 resource "aws_sqs_queue" "intake" {
@@ -29,21 +43,31 @@ resource "aws_sqs_queue" "intake" {
     deadLetterTargetArn = aws_sqs_queue.dlq.arn
     maxReceiveCount     = var.max_receive_count
   })
+
+  policy = data.aws_iam_policy_document.intake.json
 }
 
-resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
-  queue_url = aws_sqs_queue.dlq.id
-  redrive_allow_policy = jsonencode({
-    redrivePermission = "byQueue"
-    sourceQueueArns   = [aws_sqs_queue.intake.arn]
-  })
+# Stacks applied before the policies moved into the queues: forget the old resources without
+# deleting them (their delete would clear the attribute the queue now sets).
+removed {
+  from = aws_sqs_queue_redrive_allow_policy.dlq
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = aws_sqs_queue_policy.intake
+  lifecycle {
+    destroy = false
+  }
 }
 
 data "aws_iam_policy_document" "intake" {
   statement {
     sid       = "S3ObjectCreated"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.intake.arn]
+    resources = [local.intake_arn]
     principals {
       type        = "Service"
       identifiers = ["s3.amazonaws.com"]
@@ -64,7 +88,7 @@ data "aws_iam_policy_document" "intake" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.intake.arn]
+    resources = [local.intake_arn]
     principals {
       type        = "*"
       identifiers = ["*"]
@@ -77,11 +101,6 @@ data "aws_iam_policy_document" "intake" {
   }
 }
 
-resource "aws_sqs_queue_policy" "intake" {
-  queue_url = aws_sqs_queue.intake.id
-  policy    = data.aws_iam_policy_document.intake.json
-}
-
 resource "aws_s3_bucket_notification" "input" {
   bucket = var.input_bucket_name
 
@@ -91,5 +110,5 @@ resource "aws_s3_bucket_notification" "input" {
     filter_prefix = "uploads/"
   }
 
-  depends_on = [aws_sqs_queue_policy.intake]
+  # S3 checks it may send to the queue when the notification is put: the queue carries its policy.
 }

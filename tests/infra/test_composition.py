@@ -20,6 +20,7 @@ from idp.local.composition import (
     module_name,
     write,
 )
+from idp.local.stack import LocalTimings
 from idp.terraform import seed_lock_file, terraform_binary, terraform_env
 from tests.conftest import REPO_ROOT
 
@@ -60,6 +61,18 @@ def test_an_expression_the_translation_does_not_know_is_refused(
     monkeypatch.setattr("idp.local.composition.UNITS_DIR", units)
     with pytest.raises(CompositionError, match="get_env"):
         compose("http://127.0.0.1:1", ACCOUNT, tmp_path, units=("odd",))
+
+
+def test_the_local_timings_are_module_variables_and_nothing_else(tmp_path: Path) -> None:
+    overrides = LocalTimings().overrides()
+    config = compose("http://127.0.0.1:1", ACCOUNT, tmp_path, overrides=overrides)
+    for unit, values in overrides.items():
+        for name, value in values.items():
+            assert config["module"][module_name(unit)][name] == value, (unit, name)
+    with pytest.raises(CompositionError, match=r"messaging: override of \['visibility'\]"):
+        compose("http://127.0.0.1:1", ACCOUNT, tmp_path, overrides={"messaging": {"visibility": 1}})
+    with pytest.raises(CompositionError, match="not composed"):
+        compose("http://127.0.0.1:1", ACCOUNT, tmp_path, units=("security",), overrides={"compute": {}})
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform (README: Prerequisites)")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from idp.local.stack import ASL_PATH, LocalTimings, function_environment
 from idp.naming import FUNCTIONS, Names
 from idp_common.settings import SETTINGS_BY_FUNCTION
+from tests.handler_stack import ASL_PATH, FixtureTimings, function_environment
 from tests.infra.hcl_model import LIVE, load, module
 
 PLACEHOLDER = re.compile(r"\$\{([a-z_]+)_arn\}")
@@ -22,9 +22,9 @@ def test_each_function_gets_exactly_the_variables_its_settings_require() -> None
     assert set().union(*env_keys.values()) == set(compute.locals["env_values"])
 
 
-def test_the_local_run_sets_the_same_variables() -> None:
+def test_the_handler_test_fixture_sets_the_same_variables() -> None:
     names = Names("idp", "local", "123456789012", "eu-west-1")
-    local_env = function_environment(names, LocalTimings(), bda_profile_arn="q")
+    local_env = function_environment(names, FixtureTimings(), bda_profile_arn="q")
     assert set(local_env) == set(module("compute").locals["env_values"])
 
 

@@ -1,5 +1,5 @@
 """idp smoke against the local stack (the same checks the deploy workflow runs against AWS).
-The positive run happens inside tests/integration/test_least_privilege.py, which keeps a stack up."""
+The positive run happens inside tests/integration/test_terraform_stack.py, on the stack Terraform applied."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from idp.smoke import run_smoke
 
 
 def smoke_against(api_url: str) -> None:
-    """Called with a running local stack (by the least-privilege test, which keeps one up)."""
+    """Called with a running local stack (by the Terraform stack test, which keeps one up)."""
     result = CliRunner().invoke(app, ["smoke", "--env", "local", "--api", api_url, "--timeout", "60"])
     assert result.exit_code == 0, result.output
     assert "PASS  result document" in result.output

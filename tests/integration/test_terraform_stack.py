@@ -1,26 +1,104 @@
-"""Terraform, run for real: every AWS module - bootstrap ones included - composed as live/_units wires
-them, applied with the real hashicorp/aws provider onto the embedded AWS; a second plan has nothing
-to change; a destroy leaves nothing behind."""
+"""Terraform, run for real, and the system running on what it built - one apply, every check on it.
+
+Every AWS module (bootstrap ones included), composed as live/_units wires them, applied with the real
+hashicorp/aws provider onto the embedded AWS. On that stack: `idp demo --faults all` (the documents
+table and its invariants), the paths the demo does not take, `idp smoke`, least privilege of every
+handler against its role as the embedded IAM holds it; then a second plan has nothing to change, the
+pipeline roles allow what Terraform called, and a destroy leaves nothing behind.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 import shutil
+import threading
+import time
+from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from rich.console import Console
 
-from idp.local.aws_server import Call, LocalAwsServer
-from idp.local.composition import LocalAccount
-from idp.local.iam_actions import refused, role_documents
-from idp.local.stack import LOCAL_ACCOUNT, LOCAL_REGION
-from idp.local.terraform_stack import LocalStack
-from idp.naming import FUNCTIONS, Names
+import dlq_analyzer.app as dlq_app
+import document_cleanup.app as cleanup_app
+from idp.api_client import ApiClient, default_credentials
+from idp.local.api_gateway import ROUTES
+from idp.local.aws_server import Call
+from idp.local.bda_double import ReplayBda
+from idp.local.demo import DemoResult, Fault, run_demo
+from idp.local.iam_actions import action_for, allowed, granted_actions, refused, role_documents
+from idp.local.lambda_router import LocalContext, current_function, invoking
+from idp.local.report import render
+from idp.local.samples import SAMPLES
+from idp.local.stack import LOCAL_REGION, LocalRun, local_stack
+from idp.naming import FUNCTIONS
+from idp_common import aws
+from idp_common.documents import iso, utcnow
+from tests.integration.test_smoke import smoke_against
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.first,
     pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform (README: Prerequisites)"),
 ]
+
+# Granted to a function's role but used on its behalf, not by its handler's code:
+DELEGATED = {
+    # Lambda's SQS event source mapping polls with the function's role.
+    "sqs_poller": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"},
+    # BDA reads the input and writes its output with the caller's credentials.
+    "bda_orchestrator": {"s3:GetObject", "s3:PutObject"},
+}
+RUNTIME_PREFIXES = ("kms:", "logs:", "xray:")  # the services and the Lambda runtime call these
+UNREACHABLE_RECEIVER = "http://127.0.0.1:9/callback"  # nothing listens on the discard port
+
+
+class HandlerCalls:
+    """Each AWS call a handler makes, as the IAM action its role must allow (client-side: the handler
+    is known by the thread that runs it)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, set[str]] = defaultdict(set)
+        self.lock = threading.Lock()
+
+    def record(self, function: str | None, action: str) -> None:
+        if function is None:
+            return
+        key = next((f for f in FUNCTIONS if function in (f, f"idp-local-{f.replace('_', '-')}")), function)
+        with self.lock:
+            self.calls[key].add(action)
+
+    def hook(self, signing_name: str) -> Any:
+        def before_sign(operation_name: str, **_: Any) -> None:
+            self.record(current_function(), action_for(signing_name, operation_name))
+
+        return before_sign
+
+
+@pytest.fixture
+def handler_calls(monkeypatch: pytest.MonkeyPatch) -> HandlerCalls:
+    calls = HandlerCalls()
+    original = aws.client.__wrapped__  # the uncached factory
+
+    def recording_client(service: str) -> Any:
+        client = original(service)
+        client.meta.events.register("before-sign", calls.hook(client.meta.service_model.signing_name))
+        return client
+
+    monkeypatch.setattr(aws, "client", functools.cache(recording_client))
+    for name, action in (("start", "bedrock:InvokeDataAutomationAsync"), ("status", "bedrock:GetDataAutomationStatus")):
+        real = getattr(ReplayBda, name)
+
+        def stand_in(self: Any, *args: Any, _real: Any = real, _action: str = action, **kwargs: Any) -> Any:
+            calls.record(current_function(), _action)  # the double stands in for this BDA call
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(ReplayBda, name, stand_in)
+    return calls
 
 
 def bootstrap(call: Call, roles: str) -> bool:
@@ -31,35 +109,158 @@ def bootstrap(call: Call, roles: str) -> bool:
     )
 
 
-def test_apply_then_nothing_to_change_then_destroy_leaves_nothing(embedded_aws: LocalAwsServer, tmp_path: Path) -> None:
-    server = embedded_aws
-    stack = LocalStack(server, tmp_path, LocalAccount(LOCAL_ACCOUNT, LOCAL_REGION))
-    stack.init()
-    stack.apply()
+def check_the_table(result: DemoResult) -> None:
+    """What `idp demo` shows a person, from the same renderer."""
+    console = Console(record=True, width=160)
+    render(result, console)
+    output = console.export_text()
+    rows = {m.group(1): (m.group(2), m.group(3)) for m in re.finditer(r"│ (\S+)\s+│ \S+\s+│ (\S+)\s+│ (\S+)", output)}
+    for sample in SAMPLES:
+        assert rows[sample.name] == (sample.expected.value, sample.expected.value), sample.name
+    assert rows["poison-message"] == ("FAILED", "FAILED")
+    for invariant in (
+        "every document in exactly one terminal state",
+        "no document processed twice",
+        "DLQ drained by dlq_analyzer",
+        "one signed callback per document, telling its status",
+    ):
+        assert f"✓ {invariant}" in output
+    assert re.search(r"BDA throttled [1-9]\d* start call", output)
+    assert "document-classifier x2" in output
+    assert "demo: PASS" in output
 
-    outputs = stack.outputs()
-    names = Names("idp", "local", LOCAL_ACCOUNT, LOCAL_REGION)
-    assert outputs["storage__input_bucket_name"] == names.input_bucket
-    assert set(outputs["compute__function_names"]) == set(FUNCTIONS)
-    assert outputs["compute__function_names"]["sqs_poller"] == names.function("sqs_poller")
-    assert outputs["orchestration__state_machine_arn"] == names.state_machine_arn
-    built = stack.leftovers()
-    assert f"state machine: {names.state_machine}" in built
-    assert any(item.startswith("iam oidc provider: ") for item in built)  # the bootstrap is in the stack
 
-    code, text = stack.plan()
-    assert code == 0, f"a second plan wants changes (a perpetual diff):\n{text[-4000:]}"
+def exercise_the_rest(local: LocalRun, result: DemoResult, api_url: str) -> None:
+    """Paths the demo run does not take: an oversized upload, expiry and purge, a DLQ redrive, smoke."""
+    s3, ddb, sqs = (local.client(s) for s in ("s3", "dynamodb", "sqs"))
+    names = local.names
+    # 1. an upload larger than its type allows: sqs_poller fails the document and deletes the object
+    api = ApiClient(api_url, default_credentials(), LOCAL_REGION)  # signed, as the API's IAM auth requires
+    _, created = api.call(
+        "POST",
+        "/documents",
+        {
+            "document_type": "payslip",
+            "content_type": "application/pdf",
+            "filename": "big.pdf",
+            "callback_url": UNREACHABLE_RECEIVER,
+        },
+    )
+    s3.put_object(Bucket=names.input_bucket, Key=created["upload"]["fields"]["key"], Body=b"x" * (10 * 1024 * 1024 + 1))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        item = ddb.get_item(TableName=names.documents_table, Key={"document_id": {"S": created["document_id"]}})["Item"]
+        if item["status"]["S"] == "FAILED" and "callback_status" in item:  # the status first, then the callback
+            break
+        time.sleep(0.3)
+    assert item["status"]["S"] == "FAILED"
+    # announced (the receiver is down: the failure is recorded, the status stands)
+    assert item["callback_status"]["S"].startswith("failed: ")
+    # 2. a finished document past retention and an upload slot never used: document_cleanup
+    #    purges the first and expires the second
+    done = next(d for d in result.documents if d.status == "COMPLETED")
+    _, stale = api.call(
+        "POST",
+        "/documents",
+        {
+            "document_type": "invoice",
+            "content_type": "application/pdf",
+            "filename": "never.pdf",
+            "callback_url": UNREACHABLE_RECEIVER,
+        },
+    )
+    for document_id, age in ((done.document_id, timedelta(days=400)), (stale["document_id"], timedelta(hours=2))):
+        ddb.update_item(
+            TableName=names.documents_table,
+            Key={"document_id": {"S": document_id}},
+            UpdateExpression="SET created_at = :c",
+            ExpressionAttributeValues={":c": {"S": iso(utcnow() - age)}},
+        )
+    with invoking("document_cleanup"):
+        report = cleanup_app.handler({}, LocalContext("document_cleanup"))
+    assert done.document_id in report["purged"]
+    assert stale["document_id"] in report["expired"]
+    expired = ddb.get_item(TableName=names.documents_table, Key={"document_id": {"S": stale["document_id"]}})["Item"]
+    assert expired["callback_status"]["S"].startswith("failed: ")
+    # 3. a dead letter redriven by dlq_analyzer
+    key = "uploads/0b7e1b9e-8c1f-4a53-9d7e-1f0f7a1c2d3e/x.pdf"
+    body = json.dumps({"Records": [{"s3": {"object": {"key": key, "size": 1}}}]})
+    sqs.send_message(QueueUrl=local.built.dlq_url, MessageBody=body)
+    with invoking("dlq_analyzer"):
+        assert dlq_app.handler({"redrive": True}, LocalContext("dlq_analyzer"))["redriven"] == 1
+    # 4. idp smoke against the same running stack (its calls are a client's, not a handler's)
+    smoke_against(api_url)
 
-    # The pipeline roles, as applied (read back from the embedded IAM), against what Terraform called:
-    # the plan role can refresh every unit and write nothing; the apply role can apply the stack (the
-    # bootstrap - pipeline roles, OIDC provider, state bucket - is an admin's).
-    iam = server.client("iam")
-    roles = "idp-platform-local"  # <repository>-<env>, modules/github-oidc
-    plan_calls = server.recorder.of("plan")
-    assert len(plan_calls) > 100
-    assert refused(plan_calls, role_documents(iam, f"{roles}-plan"), reads_only=True) == []
-    stack_calls = [c for c in server.recorder.of("apply") if not bootstrap(c, roles)]
-    assert refused(stack_calls, role_documents(iam, f"{roles}-apply")) == []
 
-    stack.destroy()
-    assert stack.leftovers() == []
+def least_privilege_problems(local: LocalRun, handler_calls: HandlerCalls) -> list[str]:
+    """Each handler's calls against its role's policies as the embedded IAM holds them: every call
+    allowed, every grant used."""
+    iam = local.client("iam")
+    problems = []
+    for key, function in local.built.functions.items():
+        documents = role_documents(iam, function.role)
+        called = {a for a in handler_calls.calls.get(key, set()) if not a.startswith(RUNTIME_PREFIXES)}
+        problems += [
+            f"{key} calls {a} but its role does not allow it" for a in sorted(called) if not allowed(a, documents)
+        ]
+        unused = granted_actions(documents) - called - DELEGATED.get(key, set())
+        problems += [
+            f"{key} is granted {a} but never calls it" for a in sorted(unused) if not a.startswith(RUNTIME_PREFIXES)
+        ]
+    return problems
+
+
+def test_terraform_builds_the_stack_the_system_runs_on_then_plans_nothing_and_destroys_to_nothing(
+    handler_calls: HandlerCalls, tmp_path: Path
+) -> None:
+    with local_stack(work_dir=tmp_path) as local:
+        server, terraform, built = local.server, local.terraform, local.built
+        names = local.names
+        # What the run reads back is what the modules declare.
+        assert built.outputs["storage__input_bucket_name"] == names.input_bucket
+        assert set(built.functions) == set(FUNCTIONS)
+        assert built.functions["sqs_poller"].name == names.function("sqs_poller")
+        assert built.state_machine_arn == names.state_machine_arn
+        assert built.event_source.function == "sqs_poller"
+        assert built.event_source.reports_item_failures
+        assert {(r.method, r.path) for r in built.routes} == set(ROUTES)  # the API stand-in's default routes
+        assert {r.authorization for r in built.routes} == {"AWS_IAM"}
+        # The local timings went in as module variables, and came back from the embedded AWS.
+        queue = local.client("sqs").get_queue_attributes(QueueUrl=built.input_queue_url, AttributeNames=["All"])
+        assert queue["Attributes"]["VisibilityTimeout"] == "6"
+        assert json.loads(queue["Attributes"]["RedrivePolicy"])["maxReceiveCount"] == 2
+        assert built.functions["sqs_poller"].environment["BDA_POLL_SECONDS"] == "1"
+
+        # The system on what Terraform built.
+        with server.phase("run"):
+            result = run_demo(
+                stack=local,
+                faults=set(Fault),
+                timeout=120,
+                keep=lambda result, api_url, _: exercise_the_rest(local, result, api_url),
+            )
+        check_the_table(result)
+        assert result.ok
+        problems = least_privilege_problems(local, handler_calls)
+        assert problems == [], "\n".join(problems)
+
+        code, text = terraform.plan()
+        assert code == 0, f"a second plan wants changes (a perpetual diff):\n{text[-4000:]}"
+
+        # The pipeline roles, as applied, against what Terraform called: the plan role can refresh
+        # every unit and write nothing; the apply role can apply the stack (the bootstrap - pipeline
+        # roles, OIDC provider, state bucket - is an admin's).
+        iam = local.client("iam")
+        roles = "idp-platform-local"  # <repository>-<env>, modules/github-oidc
+        plan_calls = server.recorder.of("plan")
+        assert len(plan_calls) > 100
+        assert refused(plan_calls, role_documents(iam, f"{roles}-plan"), reads_only=True) == []
+        stack_calls = [c for c in server.recorder.of("apply") if not bootstrap(c, roles)]
+        assert refused(stack_calls, role_documents(iam, f"{roles}-apply")) == []
+
+        terraform.destroy()
+        # What is left is the data `idp configs publish` owns (the config version, the BDA project's
+        # ARN), never a resource of Terraform's.
+        assert sorted(terraform.leftovers()) == sorted(
+            f"ssm parameter: {p}" for p in (names.config_version_parameter, names.bda_project_parameter)
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from email.message import Message
 from typing import Any
 
 import pytest
@@ -89,6 +90,13 @@ def test_path_parameters_are_url_decoded_and_unknown_routes_unmatched() -> None:
     assert match_resource("GET", "/documents/a%2Fb%20c") == ("/documents/{document_id}", {"document_id": "a/b c"})
     assert match_resource("DELETE", "/documents/x") is None
     assert match_resource("GET", "/nope") is None
+
+
+def test_the_routes_read_back_from_the_applied_api_are_the_ones_served() -> None:
+    """The local run passes the applied API's routes: a route the API does not have is refused."""
+    served = LocalApiGateway(lambda event, context: {"statusCode": 200}, CREDS, REGION, (("GET", "/health"),))
+    status, _, body = served.respond("POST", "/documents", Message(), b"{}")
+    assert (status, json.loads(body)["error"]) == (403, "missing_authentication_token")
 
 
 def test_the_event_carries_every_header_and_query_value() -> None:

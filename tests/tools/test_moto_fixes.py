@@ -130,3 +130,61 @@ def test_the_server_records_each_call_by_phase(server: LocalAwsServer) -> None:
     assert ("s3", "GET /", 200, "") in calls
     assert ("s3", "PUT /probe-bucket", 200, "probe-bucket") in calls  # the subject is what it acts on
     assert ("iam", "GetRole", 200, "probe-role") in calls
+
+
+def test_a_mapped_queue_keeps_its_messages_for_the_local_poller(server: LocalAwsServer) -> None:
+    """Plain moto hands the message to the function inside SendMessage and deletes it (the queue is
+    empty at once); Lambda polls, so the message waits for the local event source stand-in."""
+    sqs, lam = client(server, "sqs"), client(server, "lambda")
+    url = sqs.create_queue(QueueName="fix-mapped")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    role = client(server, "iam").create_role(RoleName="fix-fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(
+        FunctionName="fix-fn",
+        Role=role,
+        PackageType="Image",
+        Code={"ImageUri": f"123456789012.dkr.ecr.{REGION}.amazonaws.com/fix:latest"},
+    )
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="fix-fn", BatchSize=10)
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["EventSourceArn"] == arn  # Terraform reads it back
+    sqs.send_message(QueueUrl=url, MessageBody="waits for the poller")
+    received = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
+    assert [m["Body"] for m in received] == ["waits for the poller"]
+
+
+def test_a_bucket_policy_statement_applies_only_where_its_condition_holds(server: LocalAwsServer) -> None:
+    """The stack's TLS-only Deny (aws:SecureTransport false) refused every request on plain moto; an
+    unconditional Deny still refuses, and a Deny for a named service principal is not the caller's."""
+    s3 = client(server, "s3")
+    s3.create_bucket(Bucket="fix-tls", CreateBucketConfiguration={"LocationConstraint": REGION})
+
+    def policy(*statements: dict[str, Any]) -> None:
+        s3.put_bucket_policy(
+            Bucket="fix-tls", Policy=json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+        )
+
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::fix-tls/*"}
+    policy(deny | {"Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+    s3.put_object(Bucket="fix-tls", Key="k", Body=b"over TLS, as every AWS endpoint is")
+    policy(deny | {"Principal": {"Service": "logging.s3.amazonaws.com"}})
+    s3.put_object(Bucket="fix-tls", Key="k", Body=b"not that service")
+    policy(deny)
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.put_object(Bucket="fix-tls", Key="k", Body=b"refused")
+
+
+def test_a_bucket_with_delete_markers_empties_after_versioning_is_suspended(server: LocalAwsServer) -> None:
+    """What `terraform destroy` does to a versioned bucket the demo used (force_destroy): plain moto
+    answers 500 to every delete of a key that has a delete marker, and the destroy retries forever."""
+    s3 = client(server, "s3")
+    s3.create_bucket(Bucket="fix-markers", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket="fix-markers", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="fix-markers", Key="uploads/a.pdf", Body=b"x")
+    s3.delete_object(Bucket="fix-markers", Key="uploads/a.pdf")  # a delete marker on top
+    s3.put_bucket_versioning(Bucket="fix-markers", VersioningConfiguration={"Status": "Suspended"})
+    listed = s3.list_object_versions(Bucket="fix-markers")
+    every = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in listed["Versions"] + listed["DeleteMarkers"]]
+    s3.delete_objects(Bucket="fix-markers", Delete={"Objects": every})
+    after = s3.list_object_versions(Bucket="fix-markers")
+    assert after.get("Versions", []) + after.get("DeleteMarkers", []) == []
+    s3.delete_bucket(Bucket="fix-markers")

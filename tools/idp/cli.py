@@ -71,7 +71,8 @@ def demo_command(
     from rich.console import Console  # noqa: PLC0415 - keep `idp --help` fast
 
     from idp.local.demo import DemoResult, Fault, run_demo  # noqa: PLC0415
-    from idp.local.report import ProgressBar, render  # noqa: PLC0415
+    from idp.local.report import ApplyProgress, ProgressBar, render  # noqa: PLC0415
+    from idp.terraform import TerraformError, terraform_binary  # noqa: PLC0415
 
     chosen = set(faults or [])
     try:
@@ -80,9 +81,11 @@ def demo_command(
         typer.echo(f"error: {exc}; choose from {[f.value for f in Fault]} or all", err=True)
         raise typer.Exit(2) from exc
     console = Console() if sys.stdout.isatty() else Console(width=140)
+    terraform_binary()  # no terraform: one line saying how to get it, before anything starts
     console.print(
-        "[bold]IDP demo[/]: embedded AWS (moto) on 127.0.0.1, the real Lambda handlers in-process, "
-        "Step Functions executing the real state machine.\n"
+        "[bold]IDP demo[/]: every AWS module applied with Terraform (live/_units, the real hashicorp/aws "
+        "provider) onto an embedded AWS (moto) on 127.0.0.1; the real Lambda handlers in-process, "
+        "Step Functions executing the state machine as applied.\n"
         "Bedrock Data Automation runs as a [bold]record/replay double[/] (synthetic recordings in the real "
         "BDA output layout, samples/recordings/)."
     )
@@ -105,6 +108,7 @@ def demo_command(
             console.print("stopping the stack")
 
     bar = ProgressBar(console)
+    applying = ApplyProgress(console)
     try:
         result = run_demo(
             documents=documents,
@@ -113,8 +117,14 @@ def demo_command(
             progress=bar,
             verbose=verbose,
             keep=hold if keep else None,
+            apply_progress=applying,
         )
+    except TerraformError as failed:
+        applying.stop()
+        console.print(failed.errors, markup=False, highlight=False)  # Terraform's own error
+        raise
     finally:
+        applying.stop()
         bar.stop()
     if not keep:  # with --keep, the table was shown before the stack was held open
         render(result, console)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from botocore import exceptions as aws
 
 from idp.api_client import MissingCredentialsError
-from idp.terraform import TerraformMissingError
+from idp.terraform import TerraformError, TerraformMissingError
 
 USAGE, FAILED = 2, 1
 NO_CREDENTIALS = (
@@ -37,6 +37,7 @@ def _json_error(exc: BaseException) -> str:
 KNOWN: tuple[tuple[tuple[type[BaseException], ...], Callable[[BaseException], str], int], ...] = (
     ((MissingCredentialsError, TerraformMissingError), str, USAGE),
     ((aws.NoCredentialsError, aws.PartialCredentialsError), lambda _: NO_CREDENTIALS, USAGE),
+    ((TerraformError,), lambda e: str(getattr(e, "summary", e)), FAILED),
     ((aws.NoRegionError,), lambda _: "no AWS region: pass --region or set AWS_REGION", USAGE),
     (
         (aws.EndpointConnectionError, aws.ConnectTimeoutError, aws.ReadTimeoutError),

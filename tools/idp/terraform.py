@@ -35,6 +35,18 @@ class TerraformMissingError(RuntimeError):
     """No terraform binary: say what is missing and how to get it."""
 
 
+class TerraformError(RuntimeError):
+    """A terraform command failed: its own error output is the message."""
+
+    def __init__(self, command: str, code: int, output: str) -> None:
+        super().__init__(f"terraform {command} failed (exit {code}):\n{output[-6000:]}")
+        lines = output.splitlines()
+        start = next((i for i, line in enumerate(lines) if line.lstrip("│ ").startswith("Error:")), len(lines))
+        self.errors = "\n".join(lines[start:]).strip()  # Terraform's own error blocks
+        first = next((line.lstrip("│ ") for line in lines[start:] if line.strip("│ ")), "see its output above")
+        self.summary = f"terraform {command} failed (exit {code}): {first}"
+
+
 def terraform_binary() -> str:
     found = shutil.which("terraform")
     if found is None:

@@ -32,7 +32,10 @@ from idp.local.lambda_router import LocalContext, invoking
 from idp.paths import REPO_ROOT
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+# The routes modules/api declares (the local run reads them back from the applied API instead; the
+# Terraform cycle test holds the two equal).
 ROUTES = (("POST", "/documents"), ("GET", "/documents/{document_id}"), ("GET", "/health"))
+Routes = tuple[tuple[str, str], ...]
 GATEWAY_RESPONSES = REPO_ROOT / "modules" / "api" / "gateway-responses.json"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's hard limit
 # The status API Gateway gives each of its own refusals that the stand-in can produce.
@@ -59,9 +62,9 @@ def gateway_response(response_type: str, message: str) -> GatewayResponse:
     return GatewayResponse(GATEWAY_STATUS.get(response_type, 403), body.encode())
 
 
-def match_resource(method: str, path: str) -> tuple[str, dict[str, str] | None] | None:
+def match_resource(method: str, path: str, routes: Routes = ROUTES) -> tuple[str, dict[str, str] | None] | None:
     """The declared resource and its URL-decoded path parameters, or None when no route matches."""
-    for route_method, resource in ROUTES:
+    for route_method, resource in routes:
         if route_method != method:
             continue
         want, got = resource.strip("/").split("/"), path.strip("/").split("/")
@@ -128,9 +131,17 @@ def response_headers(response: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 class LocalApiGateway:
-    def __init__(self, handler: Handler, credentials: Credentials | ReadOnlyCredentials | None, region: str) -> None:
-        """credentials: the only identity allowed to call (IAM authorization); None serves without auth."""
+    def __init__(
+        self,
+        handler: Handler,
+        credentials: Credentials | ReadOnlyCredentials | None,
+        region: str,
+        routes: Routes = ROUTES,
+    ) -> None:
+        """credentials: the only identity allowed to call (IAM authorization); None serves without auth.
+        routes: (method, resource path) pairs the API declares."""
         self._handler = handler
+        self._routes = routes
         self._credentials = credentials
         self._region = region
         self._server = LoopbackServer(self._request_handler())
@@ -151,7 +162,7 @@ class LocalApiGateway:
         """What API Gateway answers this request: its own refusal, or the handler's response."""
         if len(body) > MAX_PAYLOAD_BYTES:
             return self._refuse(gateway_response("REQUEST_TOO_LARGE", "Request Too Long"))
-        matched = match_resource(method, urlsplit(raw_path).path)
+        matched = match_resource(method, urlsplit(raw_path).path, self._routes)
         if matched is None:
             return self._refuse(gateway_response("MISSING_AUTHENTICATION_TOKEN", sigv4.MISSING_TOKEN))
         if self._credentials is not None:

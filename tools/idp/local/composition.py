@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,14 +166,26 @@ def compose(
     *,
     env: str = "dev",
     units: tuple[str, ...] = BOOTSTRAP_UNITS + STACK_UNITS,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The Terraform JSON configuration of the stack: env `env`'s values, one embedded account."""
+    """The Terraform JSON configuration of the stack: env `env`'s values, one embedded account.
+    overrides: unit -> {module variable: value}, e.g. the local run's short timings; only variables the
+    unit's module declares (anything else is a CompositionError, never silently dropped)."""
     locals_block: dict[str, Any] = dict(_env_values(env, account))
     modules: dict[str, Any] = {}
     for unit in units:
         block, unit_locals = _unit(unit, base_dir)
-        modules[module_name(unit)] = block
+        given = dict((overrides or {}).get(unit, {}))
+        unknown = sorted(set(given) - variables_of(module_folder(unit)))
+        if unknown:
+            raise CompositionError(
+                f"{unit}: override of {unknown}, which modules/{module_folder(unit).name} does not declare"
+            )
+        modules[module_name(unit)] = block | given
         locals_block.update(unit_locals)
+    unknown_units = sorted(set(overrides or {}) - set(units))
+    if unknown_units:
+        raise CompositionError(f"overrides for units that are not composed: {unknown_units}")
     outputs = {
         f"{module_name(unit)}__{name}": {"value": f"${{module.{module_name(unit)}.{name}}}"}
         for unit in units

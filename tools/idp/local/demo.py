@@ -1,18 +1,22 @@
 """`idp demo`: send sample documents through the real system on an embedded AWS and report.
 
-Entry points are the real ones: HTTP to the API handler (behind a local API Gateway stand-in),
-a presigned POST over HTTP to the embedded S3, S3 -> SQS notifications, sqs_poller, the state
-machine executed by moto, and signed callbacks to a local receiver.
+The stack is what Terraform applied (idp.local.stack). Entry points are the real ones: HTTP to the
+API's function (behind the API Gateway stand-in, with the routes and authorization read back), a
+presigned POST over HTTP to the embedded S3, the bucket's S3 -> SQS notification as applied, the
+event source stand-in with the mapping's settings, the state machine as applied (executed by moto),
+and signed callbacks to a local receiver.
 """
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -23,7 +27,7 @@ from idp.local.event_source import EventSourceMapping
 from idp.local.lambda_router import LocalContext, invoking
 from idp.local.receiver import CallbackReceiver
 from idp.local.samples import SAMPLES, SAMPLES_DIR, Sample
-from idp.local.stack import LOCAL_REGION, Deployment, EmbeddedAws, LocalTimings, embedded_stack
+from idp.local.stack import LOCAL_REGION, LocalRun, Progress, ReadBackError, local_stack
 from idp_common.status import TERMINAL, DocumentStatus
 
 
@@ -87,26 +91,42 @@ def s3_notification(bucket: str, key: str, size: Any) -> str:
     return json.dumps({"Records": [record]})
 
 
-class DemoRun:
-    def __init__(self, cloud: EmbeddedAws, deployment: Deployment, faults: set[Fault]) -> None:
-        self.cloud = cloud
-        self.dep = deployment
-        self.faults = faults
-        self.receiver = CallbackReceiver(deployment.callback_secret)
-        import dlq_analyzer.app as dlq_app  # noqa: PLC0415 - handlers are imported once the stack is up
-        import presigned_url_generator.app as api_app  # noqa: PLC0415
-        import sqs_poller.app as poller_app  # noqa: PLC0415
+def handler_of(function: str) -> Any:
+    return importlib.import_module(f"{function}.app").handler
 
-        # IAM authorization as deployed: only requests signed with the local credentials get through.
+
+def api_gateway(stack: LocalRun) -> LocalApiGateway:
+    """The API Gateway stand-in for the routes as applied: IAM authorization where the API has it."""
+    routes = stack.built.routes
+    kinds = {r.authorization for r in routes}
+    functions = {r.function for r in routes}
+    if len(kinds) != 1 or len(functions) != 1 or kinds - {"AWS_IAM", "NONE"}:
+        raise ReadBackError(f"the stand-in serves one function under one authorization, the API has {routes}")
+    # IAM authorization as deployed: only requests signed with the local credentials get through.
+    credentials = default_credentials() if kinds == {"AWS_IAM"} else None
+    return LocalApiGateway(
+        handler_of(functions.pop()), credentials, LOCAL_REGION, tuple((r.method, r.path) for r in routes)
+    )
+
+
+class DemoRun:
+    def __init__(self, stack: LocalRun, faults: set[Fault]) -> None:
+        self.stack = stack
+        self.built = stack.built
+        self.faults = faults
+        self.receiver = CallbackReceiver(stack.built.callback_secret)
         self.credentials = default_credentials()
-        self.gateway = LocalApiGateway(api_app.handler, self.credentials, LOCAL_REGION)
-        self.dlq_handler = dlq_app.handler
+        self.gateway = api_gateway(stack)
+        self.dlq_handler = handler_of("dlq_analyzer")
+        source = stack.built.event_source
         self.esm = EventSourceMapping(
-            cloud.client("sqs"),
-            deployment.input_queue_url,
-            poller_app.handler,
-            LocalContext("sqs_poller"),
+            stack.client("sqs"),
+            source.queue_url,
+            handler_of(source.function),
+            LocalContext(source.function),
             LOCAL_REGION,
+            batch_size=source.batch_size,
+            reports_item_failures=source.reports_item_failures,
         )
         self.api: ApiClient | None = None
         self.events: list[str] = []
@@ -117,15 +137,17 @@ class DemoRun:
         self.esm.start()
         self.api = ApiClient(self.gateway.url, self.credentials, LOCAL_REGION)
         if Fault.BDA_THROTTLING in self.faults:
-            self.dep.bda.throttle_first_starts = 1
+            self.stack.bda.throttle_first_starts = 1
         if Fault.HANDLER_ERROR in self.faults:
-            self.cloud.router.faults[self.dep.names.function("document_classifier")] = 2
+            self.stack.router.faults[self.built.functions["document_classifier"].name] = 2
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.esm.stop()
         self.gateway.stop()
         self.receiver.stop()
+        self.stack.bda.throttle_first_starts = 0  # the stack may serve another run
+        self.stack.router.faults.clear()
 
     def submit(self, sample: Sample, tracked: Tracked) -> dict[str, Any]:
         assert self.api is not None  # noqa: S101 - inside the context
@@ -154,8 +176,8 @@ class DemoRun:
 
     def inject_duplicate(self, created: dict[str, Any]) -> None:
         key = created["upload"]["fields"]["key"]
-        self.cloud.client("sqs").send_message(
-            QueueUrl=self.dep.input_queue_url, MessageBody=s3_notification(self.dep.names.input_bucket, key, 1)
+        self.stack.client("sqs").send_message(
+            QueueUrl=self.built.input_queue_url, MessageBody=s3_notification(self.built.names.input_bucket, key, 1)
         )
         self.events.append("duplicate S3 event sent for the first document")
 
@@ -176,13 +198,13 @@ class DemoRun:
         tracked.document_id = body["document_id"]
         tracked.submitted = time.monotonic()
         key = body["upload"]["fields"]["key"]
-        bad = s3_notification(self.dep.names.input_bucket, key, "not-a-number")
-        self.cloud.client("sqs").send_message(QueueUrl=self.dep.input_queue_url, MessageBody=bad)
+        bad = s3_notification(self.built.names.input_bucket, key, "not-a-number")
+        self.stack.client("sqs").send_message(QueueUrl=self.built.input_queue_url, MessageBody=bad)
         self.events.append("poison SQS message sent (an S3 event whose object size is not a number)")
 
     def stray_upload(self) -> None:
         key = f"uploads/{uuid.uuid4()}/stray.pdf"
-        self.cloud.client("s3").put_object(Bucket=self.dep.names.input_bucket, Key=key, Body=b"%PDF-1.4 stray")
+        self.stack.client("s3").put_object(Bucket=self.built.names.input_bucket, Key=key, Body=b"%PDF-1.4 stray")
         self.events.append(f"upload for an unknown document id: {key}")
 
     def refresh(self, tracked: Tracked) -> None:
@@ -214,17 +236,17 @@ def check_invariants(run: DemoRun, docs: list[Tracked]) -> dict[str, tuple[bool,
         not not_terminal,
         "all terminal" if not not_terminal else f"stuck: {', '.join(not_terminal)}",
     )
-    starts = Counter(run.dep.bda.starts)
+    starts = Counter(run.stack.bda.starts)
     twice = [doc for doc, n in starts.items() if n > 1]
-    executions = all_executions(run.cloud.client("stepfunctions"), run.dep.names.state_machine_arn)
+    executions = all_executions(run.stack.client("stepfunctions"), run.built.state_machine_arn)
     per_doc = Counter(e["name"] for e in executions)
     twice += [name for name, n in per_doc.items() if n > 1]
     results["no document processed twice"] = (
         not twice,
         f"{len(executions)} executions, {sum(starts.values())} BDA jobs" if not twice else f"twice: {twice}",
     )
-    attrs = run.cloud.client("sqs").get_queue_attributes(
-        QueueUrl=run.dep.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+    attrs = run.stack.client("sqs").get_queue_attributes(
+        QueueUrl=run.built.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     left = int(attrs["ApproximateNumberOfMessages"])
     results["DLQ drained by dlq_analyzer"] = (left == 0, f"{left} message(s) left")
@@ -253,15 +275,18 @@ def run_demo(
     progress: Any = None,
     verbose: bool = False,
     keep: Callable[[DemoResult, str, str], None] | None = None,
+    stack: LocalRun | None = None,
+    apply_progress: Progress | None = None,
 ) -> DemoResult:
+    """stack: an applied local stack to run on; else one is applied for this run (apply_progress
+    gets Terraform's output lines) and stopped after it."""
     faults = faults or set()
-    started = time.monotonic()
     samples = plan_documents(documents)
     deadline_after = timeout or 60.0 + 1.0 * len(samples)
-    with (
-        embedded_stack(timings=LocalTimings(), quiet=not verbose) as (cloud, deployment),
-        DemoRun(cloud, deployment, faults) as run,
-    ):
+    with ExitStack() as scope:
+        local = stack or scope.enter_context(local_stack(progress=apply_progress, quiet=not verbose))
+        run = scope.enter_context(DemoRun(local, faults))
+        started = time.monotonic()
         tracked: list[Tracked] = []
         for index, sample in enumerate(samples):
             label = sample.name if documents is None else f"{sample.name}#{index + 1}"
@@ -295,8 +320,8 @@ def run_demo(
         time.sleep(0.5)  # let in-flight duplicate events settle before the invariants are read
         run.drain_dlq()
         invariants = check_invariants(run, tracked)
-        throttled = sum(deployment.bda.throttled.values())
-        failed_calls = Counter(name for name, ok in cloud.router.invocations if not ok)
+        throttled = sum(local.bda.throttled.values())
+        failed_calls = Counter(name for name, ok in local.router.invocations if not ok)
         events = [
             *run.events,
             f"event source: {run.esm.batches} batches, {run.esm.failures} failed records",
@@ -306,5 +331,5 @@ def run_demo(
         ]
         result = DemoResult(tracked, time.monotonic() - started, invariants, events)
         if keep is not None:
-            keep(result, run.gateway.url, cloud.endpoint)  # blocks while the person uses the stack
+            keep(result, run.gateway.url, local.endpoint)  # blocks while the person uses the stack
         return result

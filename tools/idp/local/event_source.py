@@ -36,12 +36,27 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
 
 
 class EventSourceMapping:
-    def __init__(self, sqs: Any, queue_url: str, handler: Handler, context: Any, region: str) -> None:
+    """batch_size and reports_item_failures: the mapping's settings as applied (BatchSize,
+    FunctionResponseTypes). Lambda's batching window only delays a batch; the stand-in does not wait."""
+
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        handler: Handler,
+        context: Any,
+        region: str,
+        *,
+        batch_size: int = 10,
+        reports_item_failures: bool = True,
+    ) -> None:
         self._sqs = sqs
         self._url = queue_url
         self._handler = handler
         self._context = context
         self._region = region
+        self._batch = max(1, min(batch_size, 10))  # one ReceiveMessage returns at most 10
+        self._item_failures = reports_item_failures
         self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -57,7 +72,7 @@ class EventSourceMapping:
 
     def poll_once(self) -> int:
         response = self._sqs.receive_message(
-            QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"]
+            QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=1, AttributeNames=["All"]
         )
         messages = response.get("Messages", [])
         if not messages:
@@ -65,7 +80,9 @@ class EventSourceMapping:
         try:
             with invoking("sqs_poller"):
                 result = self._handler(sqs_event(messages, self._arn, self._region), self._context)
-            failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+            # Without ReportBatchItemFailures, Lambda ignores the answer: a return is success for all.
+            reported = (result or {}).get("batchItemFailures", []) if self._item_failures else []
+            failed = {item["itemIdentifier"] for item in reported}
         except Exception:  # a function error fails the whole batch, as in Lambda
             # (Powertools raises when every record of a batch failed.)
             failed = {m["MessageId"] for m in messages}

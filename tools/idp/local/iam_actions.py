@@ -115,15 +115,30 @@ def operation(call: Call) -> str | None:
     return max(candidates, key=lambda r: (len(r.query), r.literal)).operation if candidates else None
 
 
+def action_for(signing_name: str, operation_name: str) -> str:
+    """The IAM action of an API operation, by its service's SigV4 signing name (a client knows both)."""
+    if signing_name == "s3":
+        operation_name = S3_ACTIONS.get(operation_name, operation_name)
+    return f"{PREFIXES.get(signing_name, signing_name)}:{operation_name}"
+
+
 def iam_action(call: Call) -> str | None:
     name = operation(call)
     if name is None:
         return None
     if call.service == "apigateway":  # API Gateway's management API is authorised by HTTP verb
         return f"apigateway:{call.operation.split(' ', 1)[0]}"
-    if call.service == "s3":
-        name = S3_ACTIONS.get(name, name)
-    return f"{PREFIXES.get(call.service, call.service)}:{name}"
+    return action_for(call.service, name)
+
+
+def granted_actions(documents: Iterable[dict[str, Any]]) -> set[str]:
+    """Every action an Allow statement names (as written: patterns stay patterns)."""
+    out: set[str] = set()
+    for statement in (s for d in documents for s in _statements(d)):
+        if statement.get("Effect") == "Allow":
+            actions = statement.get("Action", [])
+            out |= set(actions if isinstance(actions, list) else [actions])
+    return out
 
 
 def is_read(action: str) -> bool:

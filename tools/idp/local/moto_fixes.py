@@ -14,10 +14,14 @@
 | `kms_default_keys_aws_managed` | makes the keys behind `alias/aws/*` customer-managed | AWS-managed |
 | `kms_rotation_period` | drops `RotationPeriodInDays` | keeps and returns it (default 365) |
 | `s3_logging_target` | refuses a logging target whose grants come later | checks them at delivery |
+| `s3_policy_conditions` | applies a bucket policy statement whatever its Condition | only where it holds (TLS) |
+| `s3_delete_marker_dispose` | fails (500) deleting a key with a delete marker, versioning suspended | deletes it |
+| `sqs_event_source_polled_locally` | delivers inline on SendMessage, ignores the answer | Lambda polls (event_source) |
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -237,6 +241,98 @@ def s3_logging_target() -> None:
         return True
 
     setattr(FakeBucket, "_log_permissions_enabled_policy", permitted)  # noqa: B010
+
+
+# What a request to the embedded AWS presents to a bucket policy's conditions: it stands in for AWS's
+# HTTPS endpoints. A key missing here makes its condition false, as in AWS (no ...IfExists support).
+REQUEST_CONTEXT = {"aws:securetransport": "true"}
+
+
+def _condition_holds(conditions: dict[str, dict[str, Any]]) -> bool:
+    for operator, pairs in conditions.items():
+        for key, expected in pairs.items():
+            actual = REQUEST_CONTEXT.get(key.lower())
+            values = [str(v) for v in (expected if isinstance(expected, list) else [expected])]
+            if actual is None:
+                return False
+            if operator == "Bool":
+                ok = actual.lower() in [v.lower() for v in values]
+            elif operator == "StringEquals":
+                ok = actual in values
+            elif operator == "StringLike":
+                ok = any(fnmatch.fnmatchcase(actual, v) for v in values)
+            else:
+                ok = False  # an operator this table does not know never grants or denies here
+            if not ok:
+                return False
+    return True
+
+
+@fix
+def s3_policy_conditions() -> None:
+    """moto evaluates a bucket policy statement without its Condition (its condition operators are
+    StringEquals only; others count as met), so the stack's TLS-only Deny refuses every request."""
+    from moto.iam.access_control import PermissionResult  # noqa: PLC0415
+    from moto.s3.models import FakeBucket  # noqa: PLC0415
+
+    def listed(value: Any) -> list[str]:
+        return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy)
+        statements = document.get("Statement", [])
+        result = PermissionResult.NEUTRAL
+        for statement in statements if isinstance(statements, list) else [statements]:
+            principal = statement.get("Principal")
+            if principal != "*" and listed((principal or {}).get("AWS") if isinstance(principal, dict) else None) != [
+                "*"
+            ]:
+                continue  # a named principal (a service, an account): not the caller moto cannot identify
+            if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in listed(statement.get("Action", []))):
+                continue
+            if not any(fnmatch.fnmatchcase(resource, r) for r in listed(statement.get("Resource", []))):
+                continue
+            if not _condition_holds(statement.get("Condition", {})):
+                continue
+            if statement.get("Effect") == "Deny":
+                return PermissionResult.DENIED
+            result = PermissionResult.PERMITTED
+        return result
+
+    setattr(FakeBucket, "get_permission", get_permission)  # noqa: B010
+
+
+@fix
+def s3_delete_marker_dispose() -> None:
+    """Destroying a stack suspends versioning before it empties the bucket; moto then drops every version
+    of a key at once and calls dispose() on each, which a delete marker lacks (it holds no data)."""
+    from moto.s3.models import FakeDeleteMarker  # noqa: PLC0415
+
+    def dispose(self: Any, garbage: bool = False) -> None:
+        return None
+
+    setattr(FakeDeleteMarker, "dispose", dispose)  # noqa: B010
+
+
+@fix
+def sqs_event_source_polled_locally() -> None:
+    """The mapping stays (Terraform creates, reads and deletes it); moto's inline delivery is detached so
+    the local event source stand-in is the only consumer, as Lambda's poller is in AWS."""
+    from moto.awslambda.models import LambdaBackend  # noqa: PLC0415
+    from moto.sqs.models import sqs_backends  # noqa: PLC0415
+
+    plain = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        mapping = plain(self, spec)
+        for queue in sqs_backends[self.account_id][self.region_name].queues.values():
+            if queue.queue_arn == mapping.event_source_arn:
+                queue.lambda_event_source_mappings.pop(mapping.function_arn, None)
+        return mapping
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
 
 
 def install() -> list[str]:

@@ -36,6 +36,34 @@ class ProgressBar:
         self._progress.stop()
 
 
+class ApplyProgress:
+    """Terraform's apply as it runs: how many resources exist and which one it waits on; its summary."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._status = console.status("terraform apply: planning", spinner="dots")
+        self.created = 0
+        self.summary: str | None = None
+
+    def __call__(self, line: str) -> None:
+        if self.created == 0 and self.summary is None:
+            self._status.start()
+        address, _, what = line.partition(": ")
+        if what.startswith("Creation complete after"):
+            self.created += 1
+            self._status.update(f"terraform apply: {self.created} resources created — {address}")
+        elif what.startswith("Still creating..."):
+            waited = what.split("[", 1)[-1].rstrip("]")
+            self._status.update(f"terraform apply: {self.created} created — waiting on {address} ({waited})")
+        elif line.startswith("Apply complete!"):
+            self.stop()
+            self.summary = line
+            self._console.print(f"[bold]terraform[/]: {line}")
+
+    def stop(self) -> None:
+        self._status.stop()
+
+
 def render(result: DemoResult, console: Console) -> None:
     table = Table(title="IDP demo — documents", title_justify="left")
     for column in ("document", "type", "status", "expected", "language", "confidence", "seconds"):

@@ -1,7 +1,15 @@
-"""The embedded AWS: moto's server on 127.0.0.1 with the IDP resources, named as Terraform names them.
+"""The local run's stack: what Terraform built on the embedded AWS, read back, with the handlers wired.
 
-Resource names come from idp.naming (the same source the modules follow). Only timings differ from
-the deployed stack, so a local run takes seconds: SQS visibility, receive count and BDA polling.
+`local_stack()` starts the embedded AWS (idp.local.aws_server), applies the composition of
+live/_units with the real provider (idp.local.terraform_stack), then reads back from the embedded
+AWS everything the run uses - function names, roles and environment variables, the state machine,
+the intake queue and its DLQ (from the redrive policy), the event source mapping's settings, the
+API's routes and their authorization, the callback secret. Nothing here creates a resource.
+
+What moto cannot run stays in the local layer, each piece named for what it stands in for: the
+in-process Lambda routing (idp.local.lambda_router), the SQS event source (idp.local.event_source),
+the API Gateway proxy integration (idp.local.api_gateway), the BDA double (idp.local.bda_double).
+Local timings are ordinary module variables (LocalTimings), so a run takes seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -10,78 +18,180 @@ import importlib
 import json
 import logging
 import os
-import secrets
-import socket
+import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from idp.configs.publish import PublishReport, Target, publish
 from idp.configs.validate import load_all
+from idp.local.aws_server import LOCAL_KEY_ID, LOCAL_SECRET, LocalAwsServer
 from idp.local.bda_double import LocalBlueprints, ReplayBda, load_recordings
+from idp.local.composition import LocalAccount
 from idp.local.lambda_router import LambdaRouter
+from idp.local.terraform_stack import LocalStack
 from idp.naming import FUNCTIONS, Names
 from idp.paths import REPO_ROOT
 from idp_common import aws
-from idp_common.documents import STATUS_INDEX
 
-ASL_PATH = REPO_ROOT / "modules" / "orchestration" / "state-machine.asl.json"
 LOCAL_ACCOUNT = "123456789012"  # moto's default account
 LOCAL_REGION = "eu-west-1"
+PROJECT, ENVIRONMENT = "idp", "local"
+Progress = Callable[[str], None]
+# Per-function values that cannot share one process environment; the handlers never read them.
+PER_FUNCTION = {"POWERTOOLS_SERVICE_NAME"}
 
 
 @dataclass(frozen=True)
 class LocalTimings:
-    visibility_timeout: int = 1
-    max_receive_count: int = 3
+    """Module variables the local run sets so a document takes seconds: the intake queue's visibility
+    is 6x the consumer timeout (modules/messaging), a poison message is dead after max_receive_count."""
+
+    consumer_timeout_seconds: int = 1
+    max_receive_count: int = 2
     bda_poll_seconds: int = 1
-    upload_expiry_seconds: int = 900
+
+    def overrides(self) -> dict[str, dict[str, Any]]:
+        return {
+            "messaging": {
+                "consumer_timeout_seconds": self.consumer_timeout_seconds,
+                "max_receive_count": self.max_receive_count,
+            },
+            "compute": {"bda_poll_seconds": self.bda_poll_seconds},
+        }
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class ReadBackError(RuntimeError):
+    """What Terraform built is not what the local run can wire (a module changed shape)."""
 
 
-def render_asl(names: Names, path: Path = ASL_PATH) -> str:
-    """The ASL with Terraform's templatefile() placeholders filled in as the module fills them."""
-    text = path.read_text()
-    for function in FUNCTIONS:
-        text = text.replace("${" + f"{function}_arn" + "}", names.function_arn(function))
-    if "${" in text:
-        raise ValueError(f"{path}: unfilled template placeholder left in the state machine")
-    json.loads(text)
-    return text
+@dataclass(frozen=True)
+class Function:
+    key: str  # the logical name: the handler package, POWERTOOLS_SERVICE_NAME
+    name: str
+    role: str  # role name
+    environment: dict[str, str]
 
 
-def function_environment(names: Names, timings: LocalTimings, *, bda_profile_arn: str) -> dict[str, str]:
-    """The environment variables of every function (the compute module sets the same keys)."""
-    return {
-        "DOCUMENTS_TABLE": names.documents_table,
-        "CONFIG_TABLE": names.config_table,
-        "CONFIG_VERSION_PARAMETER": names.config_version_parameter,
-        "INPUT_BUCKET": names.input_bucket,
-        "OUTPUT_BUCKET": names.output_bucket,
-        "UPLOAD_EXPIRY_SECONDS": str(timings.upload_expiry_seconds),
-        "RESULT_URL_EXPIRY_SECONDS": "900",
-        "STATE_MACHINE_ARN": names.state_machine_arn,
-        "BDA_POLL_SECONDS": str(timings.bda_poll_seconds),
-        "BDA_PROJECT_PARAMETER": names.bda_project_parameter,
-        "BDA_PROFILE_ARN": bda_profile_arn,
-        "BDA_STAGE": "LIVE",
-        "CALLBACK_SECRET_ID": names.callback_secret,
-        "CALLBACK_TIMEOUT_SECONDS": "5",
-        "RETENTION_DAYS": "90",
-        "DLQ_URL": f"{os.environ.get('AWS_ENDPOINT_URL', '')}/{LOCAL_ACCOUNT}/{names.intake_dlq}",
-        "INPUT_QUEUE_URL": f"{os.environ.get('AWS_ENDPOINT_URL', '')}/{LOCAL_ACCOUNT}/{names.intake_queue}",
+@dataclass(frozen=True)
+class EventSource:
+    """The SQS event source mapping as applied."""
+
+    queue_url: str
+    queue_arn: str
+    function: str  # logical name
+    batch_size: int
+    reports_item_failures: bool
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    method: str
+    path: str
+    authorization: str  # AWS_IAM, NONE, ...
+    function: str  # logical name of the integrated function
+
+
+@dataclass(frozen=True)
+class Built:
+    """What Terraform built, as read back from the embedded AWS."""
+
+    names: Names
+    functions: dict[str, Function]
+    state_machine_arn: str
+    event_source: EventSource
+    dlq_url: str
+    callback_secret: str
+    routes: tuple[ApiRoute, ...]
+    outputs: dict[str, Any]
+
+    @property
+    def input_queue_url(self) -> str:
+        return self.event_source.queue_url
+
+    def environment(self) -> dict[str, str]:
+        """One process runs every handler: the union of the functions' variables, which must agree."""
+        merged: dict[str, str] = {}
+        for function in self.functions.values():
+            for key, value in function.environment.items():
+                if key in PER_FUNCTION:
+                    continue
+                if merged.setdefault(key, value) != value:
+                    raise ReadBackError(f"{key} differs between functions ({merged[key]!r}, {value!r})")
+        return merged
+
+
+def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
+
+
+def _queue_url(sqs: Any, arn: str) -> str:
+    return str(sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"])
+
+
+def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: Names) -> Built:
+    lam, sqs = client("lambda"), client("sqs")
+    functions: dict[str, Function] = {}
+    for key, name in outputs["compute__function_names"].items():
+        config = lam.get_function_configuration(FunctionName=name)
+        environment = dict(config.get("Environment", {}).get("Variables", {}))
+        if environment.get("POWERTOOLS_SERVICE_NAME") != key:
+            raise ReadBackError(f"{name}: POWERTOOLS_SERVICE_NAME is not {key!r}")
+        functions[key] = Function(key, name, config["Role"].rsplit("/", 1)[-1], environment)
+    if set(functions) != set(FUNCTIONS):
+        raise ReadBackError(f"functions built: {sorted(functions)}, handlers: {sorted(FUNCTIONS)}")
+    by_arn = {lam.get_function(FunctionName=f.name)["Configuration"]["FunctionArn"]: f.key for f in functions.values()}
+
+    mappings = _paginate(lam, "list_event_source_mappings", "EventSourceMappings")
+    if len(mappings) != 1:
+        raise ReadBackError(f"expected one event source mapping, found {len(mappings)}")
+    mapping = mappings[0]
+    queue_url = _queue_url(sqs, mapping["EventSourceArn"])
+    redrive = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])["Attributes"]
+    dlq_url = _queue_url(sqs, json.loads(redrive["RedrivePolicy"])["deadLetterTargetArn"])
+    event_source = EventSource(
+        queue_url=queue_url,
+        queue_arn=mapping["EventSourceArn"],
+        function=by_arn[mapping["FunctionArn"]],
+        batch_size=int(mapping["BatchSize"]),
+        reports_item_failures="ReportBatchItemFailures" in mapping.get("FunctionResponseTypes", []),
+    )
+
+    state_machine_arn = outputs["orchestration__state_machine_arn"]
+    client("stepfunctions").describe_state_machine(stateMachineArn=state_machine_arn)  # it exists as applied
+    secret_ids = {
+        f.environment["CALLBACK_SECRET_ID"] for f in functions.values() if "CALLBACK_SECRET_ID" in f.environment
     }
+    if len(secret_ids) != 1:
+        raise ReadBackError(f"the functions name {len(secret_ids)} callback secrets")
+    secret = client("secretsmanager").get_secret_value(SecretId=secret_ids.pop())["SecretString"]
+    return Built(
+        names=names,
+        functions=functions,
+        state_machine_arn=state_machine_arn,
+        event_source=event_source,
+        dlq_url=dlq_url,
+        callback_secret=secret,
+        routes=_routes(client("apigateway"), outputs["api__rest_api_id"], by_arn),
+        outputs=dict(outputs),
+    )
+
+
+def _routes(apigateway: Any, rest_api_id: str, by_arn: dict[str, str]) -> tuple[ApiRoute, ...]:
+    routes = []
+    for resource in _paginate(apigateway, "get_resources", "items", restApiId=rest_api_id, embed=["methods"]):
+        for method in resource.get("resourceMethods", {}):
+            detail = apigateway.get_method(restApiId=rest_api_id, resourceId=resource["id"], httpMethod=method)
+            uri = detail.get("methodIntegration", {}).get("uri", "")
+            # arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function arn>/invocations
+            target = uri.split("/functions/", 1)[-1].removesuffix("/invocations")
+            if target not in by_arn:
+                raise ReadBackError(f"{method} {resource['path']} integrates {uri!r}, not one of the functions")
+            routes.append(ApiRoute(method, resource["path"], detail.get("authorizationType", "NONE"), by_arn[target]))
+    return tuple(sorted(routes, key=lambda r: (r.path, r.method)))
 
 
 def reset_handler_state() -> None:
@@ -98,222 +208,135 @@ def reset_handler_state() -> None:
     orchestrator.GATEWAY = orchestrator.DOUBLE = None  # the BDA double, if a stack wired one
 
 
-class EmbeddedAws:
-    """moto's ThreadedMotoServer with Step Functions executing for real and Lambda routed in-process."""
+class Environ:
+    """os.environ changes, undone on close (the handlers read their settings from the process)."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.router = LambdaRouter()
-        self._server: Any = None
-        self._saved_env: dict[str, str | None] = {}
+        self._saved: dict[str, str | None] = {}
 
-    def client(self, service: str) -> Any:
-        return boto3.session.Session().client(
-            service, endpoint_url=self.endpoint, region_name=LOCAL_REGION, config=Config(retries={"max_attempts": 2})
-        )  # type: ignore[call-overload]
-
-    def setenv(self, values: Mapping[str, str]) -> None:
+    def set(self, values: Mapping[str, str]) -> None:
         for key, value in values.items():
-            self._saved_env.setdefault(key, os.environ.get(key))
+            self._saved.setdefault(key, os.environ.get(key))
             os.environ[key] = value
 
-    def start(self, *, quiet: bool = True) -> None:
-        if quiet:
-            # The handlers log JSON and print EMF metrics to stdout, as in Lambda; a person running
-            # the demo wants the table. `idp demo --verbose` keeps them.
-            self.setenv({"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"})
-            logging.getLogger("moto").setLevel(logging.CRITICAL)  # e.g. each Fail state's stack trace
-            warnings.filterwarnings("ignore", module="aws_lambda_powertools")
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        from moto.core.config import default_user_config  # noqa: PLC0415 - moto is a local-run dependency
-        from moto.moto_api._internal.models import moto_api_backend  # noqa: PLC0415
-        from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: PLC0415
+    def unset(self, *keys: str) -> None:
+        for key in keys:
+            self._saved.setdefault(key, os.environ.get(key))
+            os.environ.pop(key, None)
 
-        default_user_config["stepfunctions"] = {"execute_state_machine": True}
-        default_user_config["lambda"] = {"use_docker": False}
-        self.setenv(
-            {
-                "MOTO_PORT": str(self.port),  # where moto's Step Functions sends its own Lambda calls
-                "AWS_ENDPOINT_URL": self.endpoint,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",  # pragma: allowlist secret
-                "AWS_DEFAULT_REGION": LOCAL_REGION,
-                "AWS_REGION": LOCAL_REGION,
-            }
-        )
-        os.environ.pop("AWS_PROFILE", None)
-        os.environ.pop("AWS_SESSION_TOKEN", None)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        # moto keeps its state per process: a fresh stack must not see an earlier one's resources.
-        moto_api_backend.reset()
-        self._server.start()
-        self.router.install()
-        reset_handler_state()
-
-    def stop(self) -> None:
-        self.router.uninstall()
-        if self._server is not None:
-            self._server.stop()
-        for key, value in self._saved_env.items():
+    def close(self) -> None:
+        for key, value in self._saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        reset_handler_state()
+        self._saved.clear()
 
 
 @dataclass
-class Deployment:
-    """What `provision` created: names, URLs and the doubles wired into the handlers."""
+class LocalRun:
+    """A running local stack: the embedded AWS, what Terraform built there, and the stand-ins."""
 
-    names: Names
-    input_queue_url: str
-    dlq_url: str
-    callback_secret: str
+    server: LocalAwsServer
+    terraform: LocalStack
+    built: Built
+    router: LambdaRouter
     bda: ReplayBda
     blueprints: LocalBlueprints
     publish_report: PublishReport
 
+    @property
+    def names(self) -> Names:
+        return self.built.names
 
-def provision(cloud: EmbeddedAws, names: Names, timings: LocalTimings, configs_dir: Path) -> Deployment:
-    c = cloud.client
-    kms_key = c("kms").create_key(Description=f"{names.prefix} data key")["KeyMetadata"]["Arn"]
-    s3 = c("s3")
-    for bucket in (names.input_bucket, names.output_bucket, names.config_bucket, names.audit_bucket):
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION})
-        s3.put_bucket_encryption(
-            Bucket=bucket,
-            ServerSideEncryptionConfiguration={
-                "Rules": [
-                    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key}}
-                ]
-            },
-        )
-    ddb = c("dynamodb")
-    ddb.create_table(
-        TableName=names.documents_table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "document_id", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-            {"AttributeName": "created_at", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": STATUS_INDEX,
-                "KeySchema": [
-                    {"AttributeName": "status", "KeyType": "HASH"},
-                    {"AttributeName": "created_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
-    ddb.update_time_to_live(
-        TableName=names.documents_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-    )
-    ddb.create_table(
-        TableName=names.config_table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "document_type", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "document_type", "KeyType": "HASH"}],
-    )
-    sqs = c("sqs")
-    dlq_url = sqs.create_queue(QueueName=names.intake_dlq, Attributes={"KmsMasterKeyId": kms_key})["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue_url = sqs.create_queue(
-        QueueName=names.intake_queue,
-        Attributes={
-            "KmsMasterKeyId": kms_key,
-            "VisibilityTimeout": str(timings.visibility_timeout),
-            "ReceiveMessageWaitTimeSeconds": "1",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": timings.max_receive_count}),
-        },
-    )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(
-        Bucket=names.input_bucket,
-        NotificationConfiguration={
-            "QueueConfigurations": [
-                {
-                    "QueueArn": queue_arn,
-                    "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
-                }
-            ]
-        },
-    )
-    callback_secret = secrets.token_hex(32)
-    c("secretsmanager").create_secret(Name=names.callback_secret, SecretString=callback_secret, KmsKeyId=kms_key)
-    role_arn = c("iam").create_role(
-        RoleName=f"{names.prefix}-local-lambda",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ],
-            }
-        ),
-    )["Role"]["Arn"]
-    bda_profile = f"arn:aws:bedrock:{LOCAL_REGION}:{LOCAL_ACCOUNT}:data-automation-profile/eu.data-automation-v1"
-    env = function_environment(names, timings, bda_profile_arn=bda_profile)
-    env["DLQ_URL"], env["INPUT_QUEUE_URL"] = dlq_url, queue_url
-    lam = c("lambda")
-    for function in FUNCTIONS:
-        lam.create_function(
-            FunctionName=names.function(function),
-            Role=role_arn,
-            PackageType="Image",
-            Code={"ImageUri": f"{LOCAL_ACCOUNT}.dkr.ecr.{LOCAL_REGION}.amazonaws.com/{names.prefix}/{function}:local"},
-            Environment={"Variables": env},
-            Architectures=["arm64"],
-        )
-        cloud.router.register_module(names.function(function), f"{function}.app")
-    c("stepfunctions").create_state_machine(
-        name=names.state_machine, definition=render_asl(names), roleArn=role_arn, type="STANDARD"
-    )
-    # The handlers run in this process: they read the same variables Lambda would give them.
-    cloud.setenv({**env, "POWERTOOLS_METRICS_NAMESPACE": "IDP", "POWERTOOLS_TRACE_DISABLED": "true"})
+    @property
+    def endpoint(self) -> str:
+        return self.server.endpoint
 
-    blueprints = LocalBlueprints(account_id=LOCAL_ACCOUNT, region=LOCAL_REGION)
-    types, problems = load_all(configs_dir)
-    if problems:
-        raise ValueError("doc-configs are invalid:\n" + "\n".join(map(str, problems)))
-    report = publish(
-        types,
-        s3=s3,
-        dynamodb=ddb,
-        ssm=c("ssm"),
-        blueprints=blueprints,
-        target=Target.of(names),
-    )
-    bda = ReplayBda(s3=s3, recordings=load_recordings(), account_id=LOCAL_ACCOUNT, region=LOCAL_REGION)
-    import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - the handler module, wired to the double
+    def client(self, service: str) -> Any:
+        return self.server.client(service, LOCAL_REGION)
 
-    orchestrator.DOUBLE = bda.for_project(blueprints.project_arn)
-    return Deployment(names, queue_url, dlq_url, callback_secret, bda, blueprints, report)
+
+def _quiet() -> None:
+    # The handlers log JSON and print EMF metrics to stdout, as in Lambda; a person running the demo
+    # wants the table. `idp demo --verbose` keeps them.
+    logging.getLogger("moto").setLevel(logging.CRITICAL)  # e.g. each Fail state's stack trace
+    warnings.filterwarnings("ignore", module="aws_lambda_powertools")
 
 
 @contextmanager
-def embedded_stack(
-    names: Names | None = None,
+def local_stack(
+    *,
     timings: LocalTimings | None = None,
     configs_dir: Path | None = None,
-    *,
+    work_dir: Path | None = None,
+    progress: Progress | None = None,
     quiet: bool = True,
-) -> Iterator[tuple[EmbeddedAws, Deployment]]:
-    cloud = EmbeddedAws()
-    cloud.start(quiet=quiet)
-    try:
-        deployment = provision(
-            cloud,
-            names or Names("idp", "local", LOCAL_ACCOUNT, LOCAL_REGION),
-            timings or LocalTimings(),
-            configs_dir or REPO_ROOT / "doc-configs",
+) -> Iterator[LocalRun]:
+    """Apply the stack with Terraform onto a fresh embedded AWS, read it back, wire the handlers.
+    Whatever fails (the apply included: its error is Terraform's own), nothing is left running."""
+    with ExitStack() as cleanup:
+        environ = Environ()
+        cleanup.callback(environ.close)
+        if quiet:
+            environ.set({"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"})
+            _quiet()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        server = LocalAwsServer()
+        server.start()
+        cleanup.callback(server.stop)
+        if work_dir is None:
+            work_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="idp-local-stack-")))
+        account = LocalAccount(LOCAL_ACCOUNT, LOCAL_REGION, ENVIRONMENT)
+        terraform = LocalStack(server, work_dir, account, overrides=(timings or LocalTimings()).overrides())
+        terraform.init()
+        terraform.apply(progress)
+        names = Names(PROJECT, ENVIRONMENT, LOCAL_ACCOUNT, LOCAL_REGION)
+        built = read_back(lambda s: server.client(s, LOCAL_REGION), terraform.outputs(), names)
+
+        port = server.endpoint.rsplit(":", 1)[-1]
+        environ.unset("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+        environ.set(
+            {
+                "MOTO_PORT": port,  # where moto's Step Functions sends its own Lambda calls
+                "AWS_ENDPOINT_URL": server.endpoint,
+                "AWS_ACCESS_KEY_ID": LOCAL_KEY_ID,
+                "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET,
+                "AWS_DEFAULT_REGION": LOCAL_REGION,
+                "AWS_REGION": LOCAL_REGION,
+            }
         )
-        yield cloud, deployment
-    finally:
-        cloud.stop()
+        # The handlers run in this process with the variables Terraform gave the functions. The local
+        # runtime has no X-Ray daemon: the Tracer stays off (Lambda's own segments need none).
+        environ.set(built.environment() | {"POWERTOOLS_TRACE_DISABLED": "true"})
+
+        router = LambdaRouter()
+        for function in built.functions.values():
+            router.register_module(function.name, f"{function.key}.app")
+        router.install()
+        cleanup.callback(router.uninstall)
+        reset_handler_state()
+        cleanup.callback(reset_handler_state)
+
+        blueprints = LocalBlueprints(account_id=LOCAL_ACCOUNT, region=LOCAL_REGION)
+        types, problems = load_all(configs_dir or REPO_ROOT / "doc-configs")
+        if problems:
+            raise ValueError("doc-configs are invalid:\n" + "\n".join(map(str, problems)))
+        report = publish(
+            types,
+            s3=server.client("s3", LOCAL_REGION),
+            dynamodb=server.client("dynamodb", LOCAL_REGION),
+            ssm=server.client("ssm", LOCAL_REGION),
+            blueprints=blueprints,
+            target=Target.of(names),
+        )
+        bda = ReplayBda(
+            s3=server.client("s3", LOCAL_REGION),
+            recordings=load_recordings(),
+            account_id=LOCAL_ACCOUNT,
+            region=LOCAL_REGION,
+        )
+        import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - the handler module, wired to the double
+
+        orchestrator.DOUBLE = bda.for_project(blueprints.project_arn)
+        yield LocalRun(server, terraform, built, router, bda, blueprints, report)

@@ -10,24 +10,20 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from idp.local.aws_server import LocalAwsServer
 from idp.local.composition import LocalAccount, write
-from idp.terraform import seed_lock_file, terraform_binary, terraform_env
+from idp.terraform import TerraformError, seed_lock_file, terraform_binary, terraform_env
 
 Progress = Callable[[str], None]
 # The one resource a destroy may not remove (lifecycle.prevent_destroy): decommissioning an account
 # takes it out of state first, then empties and deletes it (README: Remove an environment).
 PROTECTED = ("module.state_backend.aws_s3_bucket.state",)
 PARALLELISM = "-parallelism=20"  # the provider waits out propagation delays; waiting runs side by side
-
-
-class TerraformError(RuntimeError):
-    """A terraform command failed: its own error output is the message."""
 
 
 @dataclass(frozen=True)
@@ -38,8 +34,15 @@ class Timings:
 
 
 class LocalStack:
-    def __init__(self, server: LocalAwsServer, work_dir: Path, account: LocalAccount) -> None:
+    def __init__(
+        self,
+        server: LocalAwsServer,
+        work_dir: Path,
+        account: LocalAccount,
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.server = server
+        self.overrides = overrides
         self.work_dir = work_dir
         self.account = account
         self._env = terraform_env()
@@ -63,11 +66,11 @@ class LocalStack:
         code = proc.wait()
         output = "".join(lines)
         if code not in ok:
-            raise TerraformError(f"terraform {argv[0]} failed (exit {code}):\n{output[-6000:]}")
+            raise TerraformError(argv[0], code, output)
         return code, output
 
     def init(self) -> None:
-        write(self.work_dir, self.server.endpoint, self.account)
+        write(self.work_dir, self.server.endpoint, self.account, overrides=self.overrides)
         seed_lock_file(self.work_dir)
         self._run(["init", "-input=false"])
 
