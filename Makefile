@@ -57,7 +57,7 @@ pytest: setup ## The test suite only (parallel, coverage enforced)
 test: setup ## The whole gate: lint + tests with coverage >= 80% (side by side)
 	scripts/test-gate $(RUN)
 
-bench: $(SYNCED) ## Performance budgets (plan-comment rendering, handler import times)
+bench: $(SYNCED) ## Performance budgets (plan-comment rendering, handler import times, local apply, demo)
 	$(RUN) pytest -m bench -n 0 --no-cov -rxX -s
 
 fmt: $(SYNCED) ## Format Python (ruff); terraform/terragrunt fmt where the binaries exist
