@@ -70,6 +70,7 @@ CASES = [
     (["no-such-command"], {}, "No such command", 2),
     (["smoke", "--env", "dev"], {}, "--api", 2),
     (["tf", "validate"], {"PATH": "/usr/bin:/bin"}, "terraform not found on PATH", 2),
+    (["demo"], {"PATH": "/usr/bin:/bin"}, "terraform not found on PATH", 2),
     (["tf", "lock", "--check"], {"PATH": "/usr/bin:/bin"}, "terraform not found on PATH", 2),
 ]
 

@@ -72,7 +72,14 @@ class LocalStack:
     def init(self) -> None:
         write(self.work_dir, self.server.endpoint, self.account, overrides=self.overrides)
         seed_lock_file(self.work_dir)
-        self._run(["init", "-input=false"])
+        try:
+            self._run(["init", "-input=false"])
+        except TerraformError as failed:
+            failed.summary += (
+                " (the hashicorp/aws provider comes from the registry, which needs the network, or from a "
+                "filesystem mirror: IDP_TF_PROVIDER_MIRROR; README: Prerequisites)"
+            )
+            raise
 
     def apply(self, progress: Progress | None = None) -> float:
         started = time.monotonic()
