@@ -111,7 +111,7 @@ class LocalStack:
 
     def _decommission_state_bucket(self) -> None:
         s3 = self.client("s3")
-        for bucket in [b["Name"] for b in s3.list_buckets()["Buckets"] if "-terraform-state-" in b["Name"]]:
+        for bucket in [b["Name"] for b in _paginate(s3, "list_buckets", "Buckets") if "-terraform-state-" in b["Name"]]:
             for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
                 for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
                     s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
@@ -140,7 +140,7 @@ def _inventory(client: Callable[[str], Any]) -> dict[str, list[str]]:
     keys = [k["KeyId"] for k in _paginate(kms, "list_keys", "Keys")]
     iam = client("iam")
     return {
-        "s3 bucket": [b["Name"] for b in client("s3").list_buckets()["Buckets"]],
+        "s3 bucket": [b["Name"] for b in _paginate(client("s3"), "list_buckets", "Buckets")],
         "dynamodb table": _paginate(client("dynamodb"), "list_tables", "TableNames"),
         "sqs queue": _paginate(client("sqs"), "list_queues", "QueueUrls"),
         "lambda function": [f["FunctionName"] for f in _paginate(client("lambda"), "list_functions", "Functions")],
@@ -149,6 +149,7 @@ def _inventory(client: Callable[[str], Any]) -> dict[str, list[str]]:
         ],
         "iam role": [r["RoleName"] for r in _paginate(iam, "list_roles", "Roles")],
         "iam policy": [p["PolicyName"] for p in _paginate(iam, "list_policies", "Policies", Scope="Local")],
+        # (ListOpenIDConnectProviders returns every provider at once: no pages)
         "iam oidc provider": [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]],
         "kms key": [
             f"{m['KeyId']} ({m.get('Description') or 'no description'})"
