@@ -1,0 +1,84 @@
+"""Recording stand-in for a tool that cannot run here (terragrunt, aws, gh, docker).
+
+Every call is appended to $STAND_IN_LOG as one JSON line: tool, argv, cwd, stdin (when read), and the
+environment a real call would depend on. What it answers comes from $STAND_IN_SCRIPT (rules: the
+first whose words all appear in argv gives stdout and exit code) and, for terragrunt's run queue, the
+behaviour the workflows rely on, as Terragrunt documents it:
+- `run --all ... --json-out-dir D -- plan` writes D/<unit path>/tfplan.json for every unit under the
+  working directory (bootstrap units excluded by `--queue-exclude-dir '_bootstrap/**'`), from the
+  plan JSON the script names; `--out-dir D` writes D/<unit path>/tfplan.tfplan;
+- `run --all ... --out-dir D -- apply` applies the saved plans: every unit must have one, else it fails.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+RECORDED_ENV = ("IDP_IMAGE_DIGESTS", "AWS_REGION", "IDP_ASSUMED_ROLE", "TG_NON_INTERACTIVE")
+
+
+def option(argv: list[str], name: str) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
+def units(cwd: Path, argv: list[str]) -> list[Path]:
+    excluded = [argv[i + 1] for i, a in enumerate(argv) if a == "--queue-exclude-dir"]
+    found = sorted(p.parent.relative_to(cwd) for p in cwd.rglob("terragrunt.hcl") if p.parent != cwd)
+    return [u for u in found if not any(fnmatch.fnmatch(str(u), pattern) for pattern in excluded)]
+
+
+def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:
+    cwd = Path.cwd()
+    command = argv[argv.index("--") + 1] if "--" in argv else ""
+    json_dir, out_dir = option(argv, "--json-out-dir"), option(argv, "--out-dir")
+    queue = units(cwd, argv)
+    if command == "plan":
+        plan_json = Path(str(script["plan_json"]))
+        for unit in queue:
+            if json_dir:
+                (Path(json_dir) / unit).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(plan_json, Path(json_dir) / unit / "tfplan.json")
+            if out_dir:
+                (Path(out_dir) / unit).mkdir(parents=True, exist_ok=True)
+                (Path(out_dir) / unit / "tfplan.tfplan").write_bytes(b"saved plan of " + str(unit).encode())
+        return 0
+    if command == "apply" and out_dir:
+        missing = [str(u) for u in queue if not (Path(out_dir) / u / "tfplan.tfplan").is_file()]
+        if missing:
+            print(f"terragrunt (stand-in): no saved plan in {out_dir} for {missing}", file=sys.stderr)
+            return 1
+        return 0
+    print(f"terragrunt (stand-in): run --all {command} is not stood in", file=sys.stderr)
+    return 1
+
+
+def main() -> int:
+    tool, argv = sys.argv[1], sys.argv[2:]
+    script: dict[str, object] = json.loads(Path(os.environ["STAND_IN_SCRIPT"]).read_text())
+    entry: dict[str, object] = {
+        "tool": tool,
+        "argv": argv,
+        "cwd": os.getcwd(),
+        "env": {k: os.environ[k] for k in RECORDED_ENV if k in os.environ},
+    }
+    if "-" in argv and not sys.stdin.isatty():
+        entry["stdin"] = sys.stdin.read()
+    with Path(os.environ["STAND_IN_LOG"]).open("a") as log:
+        log.write(json.dumps(entry) + "\n")
+    if tool == "terragrunt" and argv[:2] == ["run", "--all"]:
+        return terragrunt_run_all(argv, script)
+    for rule in script.get("rules", []):  # type: ignore[union-attr]
+        if rule["tool"] == tool and all(word in argv for word in rule["words"]):
+            print(rule.get("stdout", ""), end="")
+            return int(rule.get("exit", 0))
+    print(f"{tool} (stand-in): no answer scripted for {argv}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""The workflows' jobs, executed: every `run:` step with bash -e in its working directory, with its
+env, GITHUB_OUTPUT/GITHUB_ENV/GITHUB_STEP_SUMMARY, the job's outputs wired to the next job and the
+artifacts between them (tests/workflows/runner.py). Our own commands run for real (`idp` through
+scripts/in-env, against the embedded AWS where they call AWS); only terragrunt, aws, gh and docker are
+recording stand-ins (tests/workflows/stand_in.py). A missing file, an unset variable, an output
+nobody writes, a flag our tools do not accept: the job fails and so does the test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from idp.local.aws_server import LocalAwsServer
+from idp.naming import FUNCTIONS
+from idp.release import env_info, manifest_parameter
+from tests.conftest import REPO_ROOT
+from tests.workflows.runner import JobRun, JobRunner, stand_in_path
+
+WORKFLOWS = REPO_ROOT / ".github" / "workflows"
+PLAN_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "plans" / "every-action.json"
+API_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/dev"
+ZERO = "0" * 40
+
+
+@dataclass
+class Machine:
+    """One GitHub Actions run on this machine: stand-ins on PATH, artifact storage, embedded AWS."""
+
+    tmp: Path
+    env: dict[str, str]
+    log: Path
+    artifacts: Path
+    server: LocalAwsServer
+
+    def job(self, workflow: str, job: str, **kwargs: Any) -> JobRunner:
+        temp = self.tmp / f"{workflow}-{job}"
+        return JobRunner(WORKFLOWS / workflow, job, temp, self.artifacts, env=self.env, **kwargs)
+
+    def calls(self, tool: str) -> list[dict[str, Any]]:
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        return [entry for entry in map(json.loads, lines) if entry["tool"] == tool]
+
+
+@pytest.fixture
+def machine(tmp_path: Path, embedded_aws: LocalAwsServer) -> Iterator[Machine]:
+    script = tmp_path / "stand-in-script.json"
+    script.write_text(
+        json.dumps(
+            {
+                "plan_json": str(PLAN_FIXTURE),
+                "rules": [
+                    {"tool": "terragrunt", "words": ["output", "-raw", "api_url"], "stdout": API_URL},
+                    {"tool": "aws", "words": ["s3", "cp", "-"]},
+                    {"tool": "trivy", "words": ["image"]},
+                ],
+            }
+        )
+    )
+    env = stand_in_path(tmp_path / "bin", tmp_path / "calls.jsonl", script)
+    # Our own commands reach the embedded AWS where they would reach AWS (after the credentials step).
+    env["AWS_ENDPOINT_URL"] = embedded_aws.endpoint
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    yield Machine(tmp_path, env, tmp_path / "calls.jsonl", artifacts, embedded_aws)
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()  # noqa: S603, S607
+
+
+def succeeded(run: JobRun) -> None:
+    failed = [f"{s.name}:\n{s.output[-3000:]}" for s in run.steps if s.outcome == "failure"]
+    assert run.status == "success", "\n\n".join(failed)
+
+
+def github(event_name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "sha": git("rev-parse", "HEAD"),
+        "event_name": event_name,
+        "run_id": "4242",
+        "run_attempt": "1",
+        "repository": "example-org/idp-platform",
+        "server_url": "https://github.com",
+        "actor": "someone",
+        "triggering_actor": "someone",
+        **extra,
+    }
+
+
+def test_changes_on_a_first_push_deploys_everything(machine: Machine) -> None:
+    run = machine.job("deploy.yml", "changes", github=github("push", event={"before": ZERO})).run()
+    succeeded(run)
+    assert sorted(json.loads(run.outputs["functions"])) == sorted(FUNCTIONS)
+    assert (run.outputs["plan"], run.outputs["deploy"]) == ("true", "true")
+
+
+def test_changes_on_a_push_names_what_the_range_touched(machine: Machine) -> None:
+    before = git("rev-parse", "HEAD~1")
+    run = machine.job("deploy.yml", "changes", github=github("push", event={"before": before})).run()
+    succeeded(run)
+    expected = subprocess.run(  # noqa: S603 - the same command, outside the workflow
+        [str(REPO_ROOT / "scripts" / "in-env"), "idp", "changes", "--base", before],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(run.outputs["functions"]) == json.loads(expected)["functions"]
+
+
+def build(machine: Machine, function: str) -> JobRun:
+    """One leg of the build matrix: its digest artifact is what the plan jobs download."""
+    run = machine.job(
+        "_build-images.yml",
+        "build",
+        inputs={"functions": json.dumps([function])},
+        matrix={"function": function},
+        github=github("push"),
+    ).run()
+    succeeded(run)
+    return run
+
+
+def plan_dev(machine: Machine) -> JobRun:
+    return machine.job(
+        "_plan.yml",
+        "plan",
+        inputs={"environment": "dev", "comment": False, "image-digests-artifact": "digest-*"},
+        github=github("push"),
+    ).run()
+
+
+def test_a_build_leg_tags_by_commit_in_the_registry_account_and_uploads_its_digest(machine: Machine) -> None:
+    run = build(machine, "sqs_poller")
+    info = env_info("dev")
+    digest = run.step("Build and push (arm64, single-platform manifest)").outputs["digest"]
+    written = json.loads((machine.artifacts / "digest-sqs_poller" / "digest-sqs_poller.json").read_text())
+    assert written == {"function": "sqs_poller", "digest": digest}
+    lookup = machine.calls("aws")[0]
+    assert lookup["argv"][:2] == ["ecr", "describe-images"]
+    assert lookup["env"]["IDP_ASSUMED_ROLE"] == info.image_push_role_arn
+    scan = machine.calls("trivy")[0]
+    assert scan["argv"][-1] == f"{info.ecr_registry}/idp/sqs-poller@{digest}"
+
+
+def seed_release(machine: Machine) -> dict[str, str]:
+    """The manifest the previous deploy recorded (digests of every function)."""
+    info = env_info("dev")
+    digests = {f: "sha256:" + "a" * 64 for f in FUNCTIONS}
+    machine.server.client("ssm", info.region).put_parameter(
+        Name=manifest_parameter("dev"), Value=json.dumps(digests), Type="String"
+    )
+    return digests
+
+
+def test_the_plan_job_plans_every_unit_with_the_digests_and_uploads_the_reviewed_plan(machine: Machine) -> None:
+    seed_release(machine)
+    new = build(machine, "sqs_poller").step("Build and push (arm64, single-platform manifest)").outputs["digest"]
+    run = plan_dev(machine)
+    succeeded(run)
+    digests = json.loads(run.outputs["digests"])
+    assert digests["sqs_poller"] == new  # the new build over the deployed manifest
+    assert digests["status_updater"] == "sha256:" + "a" * 64
+    assert len(run.outputs["fingerprint"]) == 64
+    plan = machine.calls("terragrunt")[0]
+    assert Path(plan["cwd"]) == REPO_ROOT / "live" / "dev"
+    assert json.loads(plan["env"]["IDP_IMAGE_DIGESTS"]) == digests
+    assert plan["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").plan_role_arn
+    artifact = machine.artifacts / "plan-dev"
+    assert (artifact / "comment.md").read_text().startswith("<!--")
+    assert (artifact / "fingerprint").read_text().strip() == run.outputs["fingerprint"]
+    units = {p.parent.name for p in (artifact / "json").rglob("tfplan.json")}
+    assert "compute" in units
+    assert "state-backend" not in units  # the bootstrap is an admin's, never in the pipeline's queue
+    assert run.summary.startswith("<!--")
+
+
+def test_the_apply_job_applies_the_reviewed_plan_records_the_release_and_the_audit(machine: Machine) -> None:
+    seed_release(machine)
+    build(machine, "sqs_poller")
+    plan = plan_dev(machine)
+    succeeded(plan)
+    apply = machine.job(
+        "_apply.yml",
+        "apply",
+        inputs={
+            "environment": "dev",
+            "infrastructure": True,
+            "doc-configs": True,
+            "digests": plan.outputs["digests"],
+            "fingerprint": plan.outputs["fingerprint"],
+        },
+        github=github("push"),
+        skip={
+            # Both run for real elsewhere: publish against BDA's API model (tests/tools/test_configs.py),
+            # smoke against the stack Terraform applied (tests/integration/test_terraform_stack.py).
+            "Publish doc-configs": "BDA's control plane has no local server",
+            "Smoke test": "needs the deployed API",
+        },
+    ).run()
+    succeeded(apply)
+    assert apply.outputs["api-url"] == API_URL
+    verb = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
+    assert len(verb) == 1
+    assert Path(verb[0]["cwd"]) == REPO_ROOT / "live" / "dev"
+    assert verb[0]["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").apply_role_arn
+    info = env_info("dev")
+    recorded = machine.server.client("ssm", info.region).get_parameter(Name=manifest_parameter("dev"))
+    assert json.loads(recorded["Parameter"]["Value"]) == json.loads(plan.outputs["digests"])
+    audit = next(c for c in machine.calls("aws") if c["argv"][:2] == ["s3", "cp"])
+    record = json.loads(audit["stdin"])
+    assert record["plan_fingerprint"] == plan.outputs["fingerprint"]
+    assert record["outcome"] == "success"
+    assert audit["argv"][3].startswith(f"s3://idp-dev-audit-{info.account_id}-{info.region}/deployments/")
+
+
+def test_the_apply_job_refuses_a_plan_that_is_not_the_reviewed_one(machine: Machine) -> None:
+    seed_release(machine)
+    build(machine, "sqs_poller")
+    plan = plan_dev(machine)
+    succeeded(plan)
+    script = json.loads(Path(machine.env["STAND_IN_SCRIPT"]).read_text())
+    script["plan_json"] = str(REPO_ROOT / "tests" / "fixtures" / "plans" / "no-changes.json")  # drift since review
+    Path(machine.env["STAND_IN_SCRIPT"]).write_text(json.dumps(script))
+    apply = machine.job(
+        "_apply.yml",
+        "apply",
+        inputs={"environment": "dev", "infrastructure": True, "doc-configs": False, "digests": plan.outputs["digests"]},
+        github=github("push"),
+        skip={"Smoke test": "needs the deployed API"},
+    ).run()
+    assert apply.status == "failure"
+    assert apply.step("Plan again and verify it is the reviewed plan").outcome == "failure"
+    assert apply.step("Apply the reviewed plan").outcome == "skipped"
+    assert not [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
+    assert apply.step("Audit record").outcome == "success"  # if: always() - the refusal is audited too
