@@ -63,7 +63,7 @@ def main() -> int:
     entry: dict[str, object] = {
         "tool": tool,
         "argv": argv,
-        "cwd": os.getcwd(),
+        "cwd": str(Path.cwd()),
         "env": {k: os.environ[k] for k in RECORDED_ENV if k in os.environ},
     }
     if "-" in argv and not sys.stdin.isatty():
