@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,13 @@ class Machine:
     artifacts: Path
     server: LocalAwsServer
 
+    runners: list[JobRunner] = field(default_factory=list)
+
     def job(self, workflow: str, job: str, **kwargs: Any) -> JobRunner:
-        temp = self.tmp / f"{workflow}-{job}"
-        return JobRunner(WORKFLOWS / workflow, job, temp, self.artifacts, env=self.env, **kwargs)
+        temp = self.tmp / f"{workflow}-{job}-{len(self.runners)}"
+        runner = JobRunner(WORKFLOWS / workflow, job, temp, self.artifacts, env=self.env, **kwargs)
+        self.runners.append(runner)
+        return runner
 
     def calls(self, tool: str) -> list[dict[str, Any]]:
         lines = self.log.read_text().splitlines() if self.log.exists() else []
@@ -93,14 +97,14 @@ def github(event_name: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def test_changes_on_a_first_push_deploys_everything(machine: Machine) -> None:
+def test_changes_on_a_first_push_deploys_everything(machine: Machine, checkout: Path) -> None:
     run = machine.job("deploy.yml", "changes", github=github("push", event={"before": ZERO})).run()
     succeeded(run)
     assert sorted(json.loads(run.outputs["functions"])) == sorted(FUNCTIONS)
     assert (run.outputs["plan"], run.outputs["deploy"]) == ("true", "true")
 
 
-def test_changes_on_a_push_names_what_the_range_touched(machine: Machine) -> None:
+def test_changes_on_a_push_names_what_the_range_touched(machine: Machine, checkout: Path) -> None:
     before = git("rev-parse", "HEAD~1")
     run = machine.job("deploy.yml", "changes", github=github("push", event={"before": before})).run()
     succeeded(run)
@@ -119,7 +123,7 @@ def build(machine: Machine, function: str) -> JobRun:
     run = machine.job(
         "_build-images.yml",
         "build",
-        inputs={"functions": json.dumps([function])},
+        inputs={"functions": json.dumps([function]), "ref": git("rev-parse", "HEAD")},
         matrix={"function": function},
         github=github("push"),
     ).run()
@@ -131,7 +135,12 @@ def plan_dev(machine: Machine) -> JobRun:
     return machine.job(
         "_plan.yml",
         "plan",
-        inputs={"environment": "dev", "comment": False, "image-digests-artifact": "digest-*"},
+        inputs={
+            "environment": "dev",
+            "comment": False,
+            "image-digests-artifact": "digest-*",
+            "ref": git("rev-parse", "HEAD"),
+        },
         github=github("push"),
     ).run()
 
@@ -147,6 +156,13 @@ def test_a_build_leg_tags_by_commit_in_the_registry_account_and_uploads_its_dige
     assert lookup["env"]["IDP_ASSUMED_ROLE"] == info.image_push_role_arn
     scan = machine.calls("trivy")[0]
     assert scan["argv"][-1] == f"{info.ecr_registry}/idp/sqs-poller@{digest}"
+    commit = git("rev-parse", "HEAD")
+    assert lookup["argv"][lookup["argv"].index("--image-ids") + 1] == f"imageTag={commit}"
+    assert ("actions/checkout", {"ref": commit, "persist-credentials": "false"}) in machine_runs(machine)
+
+
+def machine_runs(machine: Machine) -> list[tuple[str, dict[str, str]]]:
+    return [use for runner in machine.runners for use in runner.recorded]
 
 
 def seed_release(machine: Machine) -> dict[str, str]:
@@ -195,6 +211,7 @@ def test_the_apply_job_applies_the_reviewed_plan_records_the_release_and_the_aud
             "doc-configs": True,
             "digests": plan.outputs["digests"],
             "fingerprint": plan.outputs["fingerprint"],
+            "ref": git("rev-parse", "HEAD"),
         },
         github=github("push"),
         skip={
@@ -217,6 +234,7 @@ def test_the_apply_job_applies_the_reviewed_plan_records_the_release_and_the_aud
     record = json.loads(audit["stdin"])
     assert record["plan_fingerprint"] == plan.outputs["fingerprint"]
     assert record["outcome"] == "success"
+    assert record["commit"] == git("rev-parse", "HEAD")
     assert audit["argv"][3].startswith(f"s3://idp-dev-audit-{info.account_id}-{info.region}/deployments/")
 
 
@@ -240,3 +258,50 @@ def test_the_apply_job_refuses_a_plan_that_is_not_the_reviewed_one(machine: Mach
     assert apply.step("Apply the reviewed plan").outcome == "skipped"
     assert not [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
     assert apply.step("Audit record").outcome == "success"  # if: always() - the refusal is audited too
+
+
+@pytest.fixture
+def checkout(machine: Machine, tmp_path: Path) -> Path:
+    """The history actions/checkout with fetch-depth: 0 leaves (origin/main included), as the git
+    directory of the job's steps; the files stay this working tree's (GIT_WORK_TREE), so the setup
+    action's `make setup` keeps using this checkout's environments."""
+    clone = tmp_path / "history"
+    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(REPO_ROOT), str(clone)], check=True)
+    machine.env.update({"GIT_DIR": str(clone / ".git"), "GIT_WORK_TREE": str(REPO_ROOT)})
+    return clone
+
+
+def test_a_dispatch_deploys_the_commit_it_names_if_it_is_on_main(machine: Machine, checkout: Path) -> None:
+    target = git("rev-parse", "HEAD~1")
+    run = machine.job("deploy.yml", "changes", inputs={"ref": target[:10]}, github=github("workflow_dispatch")).run()
+    succeeded(run)
+    assert run.outputs["sha"] == target  # the full SHA: build, plan and apply check out this one
+    assert sorted(json.loads(run.outputs["functions"])) == sorted(FUNCTIONS)  # a dispatch deploys in full
+
+
+def test_a_dispatch_of_a_commit_that_is_not_on_main_is_refused(machine: Machine, checkout: Path) -> None:
+    stray = subprocess.run(  # a commit on top of main that was never merged (e.g. a fork's or a branch's)
+        ["git", f"--git-dir={checkout / '.git'}", "-c", "user.name=x", "-c", "user.email=x@example.com",
+         "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "not reviewed"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    run = machine.job("deploy.yml", "changes", inputs={"ref": stray}, github=github("workflow_dispatch")).run()
+    assert run.status == "failure"
+    step = run.step("The commit every job deploys (on main only)")
+    assert "is not on origin/main" in step.output
+
+
+def test_every_job_of_a_deploy_checks_out_the_commit_the_changes_job_resolved() -> None:
+    """The dispatch input used to reach only the changes job: build, plan and apply deployed github.sha."""
+    import yaml
+
+    deploy = yaml.safe_load((WORKFLOWS / "deploy.yml").read_text())
+    for name, job in deploy["jobs"].items():
+        if "uses" in job:
+            assert job["with"]["ref"] == "${{ needs.changes.outputs.sha }}", name
+    for reusable in ("_build-images.yml", "_plan.yml", "_apply.yml"):
+        document = yaml.safe_load((WORKFLOWS / reusable).read_text())
+        for job in document["jobs"].values():
+            checkouts = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+            assert checkouts, reusable
+            assert all(s["with"]["ref"] == "${{ inputs.ref }}" for s in checkouts), reusable

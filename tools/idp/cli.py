@@ -400,6 +400,27 @@ def release_env(
             handle.write(info.github_outputs())
 
 
+@release_app.command("commit")
+def release_commit(
+    ref: Annotated[str, typer.Option(help="Commit, tag or branch to deploy.")],
+    branch: Annotated[str, typer.Option(help="Only commits on this branch are deployed.")] = "origin/main",
+    github_output: Annotated[bool, typer.Option(help="Also append sha=<commit> to $GITHUB_OUTPUT.")] = False,
+) -> None:
+    """The full SHA every job of a deploy checks out and tags images with; refused if not on the branch."""
+    import os  # noqa: PLC0415
+
+    from idp.release import NotReviewedError, deployable_commit  # noqa: PLC0415
+
+    try:
+        sha = deployable_commit(ref, branch, Path.cwd())  # the checkout the job runs in
+    except NotReviewedError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(sha)
+    if github_output:
+        with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
+            handle.write(f"sha={sha}\n")
+
+
 @release_app.command("digests")
 def release_digests(
     env: Annotated[str, typer.Option(help="Environment whose deployed manifest is the base.")],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -108,3 +109,26 @@ def record_manifest(ssm: Any, env: str, digests: Mapping[str, str]) -> None:
     ssm.put_parameter(
         Name=manifest_parameter(env), Value=json.dumps(dict(sorted(digests.items()))), Type="String", Overwrite=True
     )
+
+
+class NotReviewedError(ValueError):
+    """A commit that is not on the protected branch: never deployed with deploy credentials."""
+
+
+def deployable_commit(ref: str, branch: str, repo: Path) -> str:
+    """The full SHA of `ref`, if it is on `branch` (e.g. origin/main): only reviewed, merged code is
+    built, planned and applied - a dispatched tag or SHA from elsewhere would run its own workflow
+    scripts and write caches that the deploy jobs restore while they hold deploy credentials."""
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)  # noqa: S603, S607
+
+    resolved = git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if resolved.returncode != 0:
+        raise NotReviewedError(f"{ref!r} is not a commit of this repository (fetch it: actions/checkout fetch-depth: 0)")
+    sha = resolved.stdout.strip()
+    if git("rev-parse", "--verify", "--quiet", branch).returncode != 0:
+        raise NotReviewedError(f"the branch {branch!r} is not fetched (actions/checkout fetch-depth: 0)")
+    if git("merge-base", "--is-ancestor", sha, branch).returncode != 0:
+        raise NotReviewedError(f"{ref} ({sha[:12]}) is not on {branch}: only merged commits are deployed")
+    return sha
