@@ -18,7 +18,7 @@ dependency "security" {
   mock_outputs = {
     kms_key_arn        = "${local.arn}:kms:${local.where}:key/mock"
     function_role_arns = local.mock_fn
-    bda_profile_arn    = "${local.arn}:bedrock:${local.where}:data-automation-profile/${local.region.bda_profile_id}"
+    bda_profile_arn    = "${local.arn}:bedrock:${local.where}:data-automation-profile/mock"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
@@ -49,7 +49,7 @@ dependency "messaging" {
 dependency "ecr" {
   config_path = "../ecr"
   mock_outputs = {
-    repository_urls = { for fn in keys(local.env.functions) : fn => "${local.account.account_id}.dkr.ecr.${local.region.aws_region}.amazonaws.com/idp/${replace(fn, "_", "-")}" }
+    repository_urls = { for fn in keys(local.env.functions) : fn => "${local.account.account_id}.dkr.ecr.${local.region.aws_region}.amazonaws.com/idp/mock-${replace(fn, "_", "-")}" }
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"

@@ -245,3 +245,13 @@ def test_the_bootstrap_region_is_where_the_state_lives() -> None:
     for env in ("dev", "test", "prod"):
         region = merged_locals(load(REPO_ROOT / "live" / env / "_bootstrap" / "region.hcl"))["aws_region"]
         assert region == merged_locals(load(REPO_ROOT / "live" / env / "account.hcl"))["state_region"]
+
+
+def test_the_ecr_unit_can_be_bootstrapped_alone() -> None:
+    """The first build pushes to the repositories before any apply: an admin applies live/dev/<region>/ecr
+    first (README, bootstrap step 5), which works only while the unit depends on nothing."""
+    from idp.hcl import load as load_hcl
+
+    unit = load_hcl(REPO_ROOT / "live" / "_units" / "ecr.hcl")
+    assert not unit.get("dependency")
+    assert not unit.get("dependencies")

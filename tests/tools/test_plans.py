@@ -210,3 +210,41 @@ def test_bad_plan_input_is_a_usage_error(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     assert runner.invoke(app, ["plan-comment", "--env", "dev", str(empty)]).exit_code == 2
+
+
+def test_every_mock_output_of_every_unit_names_itself_mock() -> None:
+    """The mock marker is how a plan made from mocks is recognised: a mock without it would be applied."""
+    from idp.hcl import load
+    from idp.local.composition import UNITS_DIR
+    from idp.plans.mocks import is_mock
+
+    found = 0
+    for path in sorted(UNITS_DIR.glob("*.hcl")):
+        for dependency in load(path).get("dependency", []):
+            for label, body in dependency.items():
+                for name, value in (body.get("mock_outputs") or {}).items():
+                    found += 1
+                    assert is_mock(value), f"{path.name}: dependency.{label} mock {name} = {value!r} lacks 'mock'"
+    assert found > 20
+
+
+def test_the_mock_marker_is_a_word_not_a_substring() -> None:
+    from idp.plans.mocks import is_mock
+
+    assert is_mock("arn:aws:kms:eu-west-1:1:key/mock")
+    assert is_mock({"a": ["role/mock-sqs-poller"]})
+    assert not is_mock("idp-dev-hammock-bucket")
+    assert not is_mock("mockingbird")
+    assert not is_mock(["arn:aws:kms:eu-west-1:111111111111:key/1234"])
+
+
+def test_a_plan_from_mocks_is_announced_in_the_comment() -> None:
+    from idp.plans.comment import render
+    from idp.plans.model import UnitPlan
+
+    raw = {"resource_changes": [], "variables": {"role_arns": {"value": {"x": "arn:aws:iam::1:role/mock-x"}}}}
+    text = render("dev", [UnitPlan.from_json("eu-west-1/compute", raw)], "plan-dev")
+    assert "Planned with mock outputs" in text
+    assert "`eu-west-1/compute` (role_arns)" in text
+    clean = render("dev", [UnitPlan.from_json("eu-west-1/compute", {"resource_changes": []})], "plan-dev")
+    assert "mock" not in clean

@@ -7,7 +7,8 @@ behaviour the workflows rely on, as Terragrunt documents it:
 - `run --all ... --json-out-dir D -- plan` writes D/<unit path>/tfplan.json for every unit under the
   working directory (bootstrap units excluded by `--queue-exclude-dir '_bootstrap/**'`), from the
   plan JSON the script names; `--out-dir D` writes D/<unit path>/tfplan.tfplan;
-- `run --all ... --out-dir D -- apply` applies the saved plans: every unit must have one, else it fails.
+- `run --all ... --out-dir D -- apply` applies the saved plans: every unit must have one, else it fails;
+  `run --all -- apply` without one plans and applies each unit in dependency order.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:
         if missing:
             print(f"terragrunt (stand-in): no saved plan in {out_dir} for {missing}", file=sys.stderr)
             return 1
+        return 0
+    if command == "apply":  # each unit plans and applies in dependency order (auto-approved by run --all)
         return 0
     print(f"terragrunt (stand-in): run --all {command} is not stood in", file=sys.stderr)
     return 1

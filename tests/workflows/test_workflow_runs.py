@@ -190,7 +190,8 @@ def test_the_plan_job_plans_every_unit_with_the_digests_and_uploads_the_reviewed
     assert plan["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").plan_role_arn
     artifact = machine.artifacts / "plan-dev"
     assert (artifact / "comment.md").read_text().startswith("<!--")
-    assert (artifact / "fingerprint").read_text().strip() == run.outputs["fingerprint"]
+    assert f"fingerprint={run.outputs['fingerprint']}" in (artifact / "comment.md").read_text().splitlines()[0]
+    assert run.outputs["mocked"] == "false"
     units = {p.parent.name for p in (artifact / "json").rglob("tfplan.json")}
     assert "compute" in units
     assert "state-backend" not in units  # the bootstrap is an admin's, never in the pipeline's queue
@@ -305,3 +306,41 @@ def test_every_job_of_a_deploy_checks_out_the_commit_the_changes_job_resolved() 
             checkouts = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
             assert checkouts, reusable
             assert all(s["with"]["ref"] == "${{ inputs.ref }}" for s in checkouts), reusable
+
+
+def test_a_first_deploy_is_planned_from_mocks_marked_so_and_applied_in_dependency_order(machine: Machine) -> None:
+    """Empty state: Terragrunt plans from mock_outputs. The plan says so; the apply never uses it as saved."""
+    first = json.loads(PLAN_FIXTURE.read_text())
+    first["variables"] = {"kms_key_arn": {"value": "arn:aws:kms:eu-west-1:111111111111:key/mock"}}
+    mocked_plan = machine.tmp / "first-deploy.json"
+    mocked_plan.write_text(json.dumps(first))
+    script = json.loads(Path(machine.env["STAND_IN_SCRIPT"]).read_text())
+    script["plan_json"] = str(mocked_plan)
+    Path(machine.env["STAND_IN_SCRIPT"]).write_text(json.dumps(script))
+    seed_release(machine)  # (a first deploy builds every image: see the first-push changes test)
+    build(machine, "sqs_poller")
+    plan = plan_dev(machine)
+    succeeded(plan)
+    assert plan.outputs["mocked"] == "true"
+    comment = (machine.artifacts / "plan-dev" / "comment.md").read_text()
+    assert "Planned with mock outputs" in comment
+    assert "kms_key_arn" in comment
+    apply = machine.job(
+        "_apply.yml",
+        "apply",
+        inputs={
+            "environment": "dev",
+            "infrastructure": True,
+            "doc-configs": False,
+            "digests": plan.outputs["digests"],
+            "fingerprint": plan.outputs["fingerprint"],
+            "mocked": plan.outputs["mocked"] == "true",
+            "ref": git("rev-parse", "HEAD"),
+        },
+        github=github("push"),
+        skip={"Smoke test": "needs the deployed API"},
+    ).run()
+    succeeded(apply)
+    applied = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
+    assert len(applied) == 1
+    assert "--out-dir" not in applied[0]["argv"]  # not the saved plans made from mocks

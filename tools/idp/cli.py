@@ -259,9 +259,16 @@ def plan_comment_command(
     env: Annotated[str, typer.Option(help="Environment the plans are for.")],
     artifact: Annotated[str | None, typer.Option(help="Where the full plans are (artifact name).")] = None,
     output: Annotated[Path | None, typer.Option(help="Write the comment here instead of stdout.")] = None,
+    github_output: Annotated[
+        bool, typer.Option(help="Append fingerprint=<sha256> and mocked=true|false to $GITHUB_OUTPUT.")
+    ] = False,
 ) -> None:
     """One Markdown PR comment for the env's plans (<= 65,536 characters, secrets masked)."""
+    import os  # noqa: PLC0415
+
     from idp.plans.comment import render as render_comment  # noqa: PLC0415
+    from idp.plans.fingerprint import plan_fingerprint  # noqa: PLC0415
+    from idp.plans.mocks import mocked_units  # noqa: PLC0415
     from idp.plans.model import load_dir  # noqa: PLC0415
 
     if not plan_dir.is_dir():
@@ -280,6 +287,10 @@ def plan_comment_command(
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+    if github_output:
+        mocked = "true" if mocked_units(plans) else "false"
+        with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
+            handle.write(f"fingerprint={plan_fingerprint(plans)}\nmocked={mocked}\n")
 
 
 @app.command("plan-verify")

@@ -121,11 +121,13 @@ def deployable_commit(ref: str, branch: str, repo: Path) -> str:
     scripts and write caches that the deploy jobs restore while they hold deploy credentials."""
 
     def git(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)  # noqa: S603, S607
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)  # noqa: S607
 
     resolved = git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if resolved.returncode != 0:
-        raise NotReviewedError(f"{ref!r} is not a commit of this repository (fetch it: actions/checkout fetch-depth: 0)")
+        raise NotReviewedError(
+            f"{ref!r} is not a commit of this repository (fetch it: actions/checkout fetch-depth: 0)"
+        )
     sha = resolved.stdout.strip()
     if git("rev-parse", "--verify", "--quiet", branch).returncode != 0:
         raise NotReviewedError(f"the branch {branch!r} is not fetched (actions/checkout fetch-depth: 0)")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from idp.plans.fingerprint import plan_fingerprint
+from idp.plans.mocks import mocked_units
 from idp.plans.model import SYMBOL, Counts, Kind, ResourceChange, UnitPlan, kind_of
 from idp.plans.values import attribute_diffs, output_references_secret, output_value, sensitive_paths
 
@@ -110,9 +111,24 @@ def summary_table(plans: Sequence[UnitPlan]) -> str:
     return "\n".join(rows)
 
 
+def mock_banner(plans: Sequence[UnitPlan]) -> str:
+    mocked = mocked_units(plans)
+    if not mocked:
+        return ""
+    units = ", ".join(f"`{unit}` ({', '.join(names)})" for unit, names in sorted(mocked.items()))
+    return (
+        "> [!CAUTION]\n> **Planned with mock outputs**: a dependency has no state yet (a first deploy). "
+        f"Inputs from mocks: {units}.\n> This plan is for review only and is never applied as saved: "
+        "the apply runs the units in dependency order, each planned with its dependencies' real outputs."
+    )
+
+
 def render(env: str, plans: Sequence[UnitPlan], artifact: str, max_chars: int = MAX_COMMENT_CHARS) -> str:
     fingerprint = plan_fingerprint(plans)
     head = [marker(env, fingerprint)]
+    mocks = mock_banner(plans)
+    if mocks:
+        head.append(mocks)
     warn = banner(plans)
     if warn:
         head.append(warn)
