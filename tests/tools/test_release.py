@@ -13,12 +13,15 @@ from typer.testing import CliRunner
 from idp.cli import app
 from idp.naming import FUNCTIONS
 from idp.release import (
+    Release,
     current_manifest,
+    current_release,
     env_info,
     merge,
     previous_manifest,
     read_built,
-    record_manifest,
+    record_release,
+    restorable,
     validate_digests,
 )
 
@@ -60,12 +63,29 @@ def test_built_digest_files(tmp_path: Path) -> None:
 def test_manifest_history_gives_the_rollback_target() -> None:
     ssm = boto3.client("ssm", region_name="eu-west-1")
     assert current_manifest(ssm, "dev") == {}
-    record_manifest(ssm, "dev", digests("a"))
+    record_release(ssm, "dev", Release("a" * 40, digests("a")))
     with pytest.raises(ValueError, match="nothing to roll back to"):
         previous_manifest(ssm, "dev")
-    record_manifest(ssm, "dev", digests("b"))
+    record_release(ssm, "dev", Release("b" * 40, digests("b")))
     assert current_manifest(ssm, "dev") == digests("b")
+    assert current_release(ssm, "dev") == Release("b" * 40, digests("b"))
     assert previous_manifest(ssm, "dev") == digests("a")
+
+
+@mock_aws
+def test_a_release_is_restorable_only_with_its_commit_and_every_image() -> None:
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    with pytest.raises(ValueError, match="nothing to roll back to"):
+        restorable(current_release(ssm, "dev"), "dev")
+    # A manifest from before releases named their commit: read as images only, not restorable.
+    ssm.put_parameter(Name="/idp/dev/release/image-digests", Value=json.dumps(digests("a")), Type="String")
+    assert current_manifest(ssm, "dev") == digests("a")
+    with pytest.raises(ValueError, match="names no commit"):
+        restorable(current_release(ssm, "dev"), "dev")
+    with pytest.raises(ValueError, match="incomplete"):
+        restorable(Release("c" * 40, {"sqs_poller": "sha256:" + "c" * 64}), "dev")
+    good = Release("c" * 40, digests("c"))
+    assert restorable(good, "dev") == good
 
 
 @mock_aws
@@ -73,7 +93,9 @@ def test_cli_digests_refuses_an_incomplete_map(tmp_path: Path) -> None:
     result = runner.invoke(app, ["release", "digests", "--env", "dev"])
     assert result.exit_code == 1
     assert "incomplete image digests" in result.output
-    record = runner.invoke(app, ["release", "record", "--env", "dev", "--digests", json.dumps(digests("d"))])
+    record = runner.invoke(
+        app, ["release", "record", "--env", "dev", "--digests", json.dumps(digests("d")), "--commit", "d" * 40]
+    )
     assert record.exit_code == 0
     result = runner.invoke(app, ["release", "digests", "--env", "dev"])
     assert json.loads(result.output) == digests("d")

@@ -8,6 +8,7 @@ nobody writes, a flag our tools do not accept: the job fails and so does the tes
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import pytest
 
 from idp.local.aws_server import LocalAwsServer
 from idp.naming import FUNCTIONS
-from idp.release import env_info, manifest_parameter
+from idp.release import Release, env_info, manifest_parameter
 from tests.conftest import REPO_ROOT
 from tests.workflows.runner import JobRun, JobRunner, stand_in_path
 
@@ -230,12 +231,15 @@ def test_the_apply_job_applies_the_reviewed_plan_records_the_release_and_the_aud
     assert verb[0]["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").apply_role_arn
     info = env_info("dev")
     recorded = machine.server.client("ssm", info.region).get_parameter(Name=manifest_parameter("dev"))
-    assert json.loads(recorded["Parameter"]["Value"]) == json.loads(plan.outputs["digests"])
+    release = Release.from_json(recorded["Parameter"]["Value"])
+    assert release == Release(git("rev-parse", "HEAD"), json.loads(plan.outputs["digests"]))
+    assert [s.name for s in apply.steps if s.name.startswith("Rollback") and s.ran] == []  # nothing failed
     audit = next(c for c in machine.calls("aws") if c["argv"][:2] == ["s3", "cp"])
     record = json.loads(audit["stdin"])
     assert record["plan_fingerprint"] == plan.outputs["fingerprint"]
     assert record["outcome"] == "success"
     assert record["commit"] == git("rev-parse", "HEAD")
+    assert record["rollback"] == "not needed"  # the validation did not fail
     assert audit["argv"][3].startswith(f"s3://idp-dev-audit-{info.account_id}-{info.region}/deployments/")
 
 
@@ -344,3 +348,102 @@ def test_a_first_deploy_is_planned_from_mocks_marked_so_and_applied_in_dependenc
     applied = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
     assert len(applied) == 1
     assert "--out-dir" not in applied[0]["argv"]  # not the saved plans made from mocks
+
+
+SETUP_INSTALL = "./.github/actions/setup / Install the project (uv.lock, tools/node, tools/envs/checkov)"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A checkout with history (fetch-depth: 0) in its own folder: this working tree's files over a clone,
+    the installed environments linked. The setup action's `make setup` is not run in it: syncing a
+    linked environment would repoint this checkout's editable install (every other job test runs it)."""
+    clone = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "--quiet", "--no-local", str(REPO_ROOT), str(clone)], check=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file() and not source.is_symlink():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    for shared in (".venv", ".tools", "tools/node/node_modules", "tools/envs/checkov/.venv"):
+        if (REPO_ROOT / shared).exists() and not (clone / shared).exists():
+            (clone / shared).symlink_to(REPO_ROOT / shared)
+    return clone
+
+
+def failing_deploy(machine: Machine, workspace: Path) -> JobRun:
+    """Deploy HEAD to dev; its validation fails (the API does not answer)."""
+    script = json.loads(Path(machine.env["STAND_IN_SCRIPT"]).read_text())
+    script["rules"][0]["stdout"] = "http://127.0.0.1:9/dev"  # terragrunt output api_url: nothing listens
+    Path(machine.env["STAND_IN_SCRIPT"]).write_text(json.dumps(script))
+    build(machine, "sqs_poller")
+    plan = plan_dev(machine)
+    succeeded(plan)
+    return machine.job(
+        "_apply.yml",
+        "apply",
+        inputs={
+            "environment": "dev",
+            "infrastructure": True,
+            "doc-configs": False,
+            "digests": plan.outputs["digests"],
+            "fingerprint": plan.outputs["fingerprint"],
+            "ref": git("rev-parse", "HEAD"),
+        },
+        github=github("push"),
+        workspace=workspace,
+        skip={
+            SETUP_INSTALL: "the linked environments are installed already",
+            "Rollback - restore its doc-configs": "BDA's control plane has no local server",
+        },
+    ).run()
+
+
+def test_a_failed_validation_rolls_back_to_the_last_validated_release_in_the_same_job(
+    machine: Machine, workspace: Path
+) -> None:
+    info = env_info("dev")
+    previous = Release(git("rev-parse", "HEAD~1"), dict.fromkeys(FUNCTIONS, "sha256:" + "a" * 64))
+    ssm = machine.server.client("ssm", info.region)
+    ssm.put_parameter(Name=manifest_parameter("dev"), Value=previous.to_json(), Type="String")
+    run = failing_deploy(machine, workspace)
+    assert run.status == "failure"
+    assert run.step("Smoke test").outcome == "failure"
+    assert run.step("Record the release").outcome == "skipped"  # a failed release is never recorded
+    assert run.step("Rollback - the last validated release").outcome == "success"
+    restore = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]][-1]
+    # The release's own module code, its images, every unit applied in dependency order.
+    assert Path(restore["cwd"]) == machine.tmp / "_apply.yml-apply-2" / "release" / "live" / "dev"
+    assert json.loads(restore["env"]["IDP_IMAGE_DIGESTS"]) == previous.digests
+    assert "--out-dir" not in restore["argv"]
+    restored = subprocess.run(
+        ["git", "-C", restore["cwd"], "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert restored == previous.commit
+    assert Release.from_json(ssm.get_parameter(Name=manifest_parameter("dev"))["Parameter"]["Value"]) == previous
+    audit = json.loads(next(c for c in machine.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
+    assert audit["outcome"] == "failure"
+    assert audit["rolled_back_to"] == previous.commit
+    assert audit["rollback"] == "failed"  # its validation is skipped here (doc-configs not restored)
+
+
+def test_a_first_deploy_that_fails_has_nothing_to_roll_back_to_and_says_so(machine: Machine, workspace: Path) -> None:
+    for function in FUNCTIONS:  # a first deploy builds every image (one leg runs for real in failing_deploy)
+        if function != "sqs_poller":
+            folder = machine.artifacts / f"digest-{function}"
+            folder.mkdir()
+            digest = {"function": function, "digest": "sha256:" + "e" * 64}
+            (folder / f"digest-{function}.json").write_text(json.dumps(digest))
+    run = failing_deploy(machine, workspace)
+    step = run.step("Rollback - the last validated release")
+    assert step.outcome == "failure"
+    assert "nothing to roll back to" in step.output
+    assert run.step("Rollback - restore its infrastructure and images").outcome == "skipped"
+    audit = json.loads(next(c for c in machine.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
+    assert audit["rollback"] == "failed"

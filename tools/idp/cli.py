@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -457,20 +458,58 @@ def release_digests(
 
 @release_app.command("record")
 def release_record(
-    env: Annotated[str, typer.Option(help="Environment just deployed.")],
+    env: Annotated[str, typer.Option(help="Environment just deployed and validated.")],
     digests: Annotated[str, typer.Option(help="The JSON digest map that was deployed.")],
+    commit: Annotated[str, typer.Option(help="The commit deployed (module code and doc-configs).")],
 ) -> None:
-    """Record the deployed digests as the env's release manifest (SSM keeps the history)."""
+    """Record the env's release: commit + image digests (SSM keeps the history; a rollback restores it)."""
     import boto3  # noqa: PLC0415
 
-    from idp.release import record_manifest, validate_digests  # noqa: PLC0415
+    from idp.release import Release, record_release, validate_digests  # noqa: PLC0415
 
     values = json.loads(digests)
     problems = validate_digests(values)
+    if not re.fullmatch(r"[0-9a-f]{40}", commit):
+        problems.append(f"commit {commit!r} is not a full SHA")
     if problems:
         raise _fail("; ".join(problems))
-    record_manifest(boto3.client("ssm"), env, values)
-    typer.echo(f"recorded the {env} release manifest")
+    record_release(boto3.client("ssm"), env, Release(commit, values))
+    typer.echo(f"recorded the {env} release: {commit[:12]}")
+
+
+@release_app.command("show")
+def release_show(
+    env: Annotated[str, typer.Option(help="Environment whose last validated release to show.")],
+    checkout: Annotated[
+        Path | None, typer.Option(help="Also check its commit out here (a git worktree), for a rollback.")
+    ] = None,
+    github_output: Annotated[bool, typer.Option(help="Also append commit= and digests= to $GITHUB_OUTPUT.")] = False,
+) -> None:
+    """The env's last validated release (what a rollback restores); refused if it cannot be restored."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    import boto3  # noqa: PLC0415
+
+    from idp.release import current_release, restorable  # noqa: PLC0415
+
+    try:
+        release = restorable(current_release(boto3.client("ssm"), env), env)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    if checkout is not None:
+        added = subprocess.run(
+            ["git", "worktree", "add", "--detach", str(checkout), release.commit],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if added.returncode != 0:
+            raise _fail(f"cannot check out {release.commit[:12]}: {added.stderr.strip().splitlines()[-1]}")
+    typer.echo(release.to_json())
+    if github_output:
+        with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
+            handle.write(f"commit={release.commit}\ndigests={json.dumps(release.digests)}\n")
 
 
 def main() -> None:

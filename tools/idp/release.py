@@ -81,12 +81,35 @@ def read_built(directory: Path) -> dict[str, str]:
     return built
 
 
-def current_manifest(ssm: Any, env: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class Release:
+    """What an env runs after a validated deploy: the commit (module code, doc-configs) and the images."""
+
+    commit: str
+    digests: dict[str, str]
+
+    def to_json(self) -> str:
+        return json.dumps({"commit": self.commit, "digests": dict(sorted(self.digests.items()))})
+
+    @classmethod
+    def from_json(cls, value: str) -> Release:
+        data = json.loads(value)
+        if "digests" not in data:  # recorded before releases named their commit: the images only
+            return cls("", dict(data))
+        return cls(str(data.get("commit", "")), dict(data["digests"]))
+
+
+def current_release(ssm: Any, env: str) -> Release | None:
     try:
         value = ssm.get_parameter(Name=manifest_parameter(env))["Parameter"]["Value"]
     except ssm.exceptions.ParameterNotFound:
-        return {}
-    return dict(json.loads(value))
+        return None
+    return Release.from_json(value)
+
+
+def current_manifest(ssm: Any, env: str) -> dict[str, str]:
+    release = current_release(ssm, env)
+    return release.digests if release else {}
 
 
 def previous_manifest(ssm: Any, env: str) -> dict[str, str]:
@@ -102,13 +125,23 @@ def previous_manifest(ssm: Any, env: str) -> dict[str, str]:
     history.sort(key=lambda p: p["Version"])
     if len(history) < 2:
         raise ValueError(f"no previous release recorded for {env}: nothing to roll back to")
-    return dict(json.loads(history[-2]["Value"]))
+    return Release.from_json(history[-2]["Value"]).digests
 
 
-def record_manifest(ssm: Any, env: str, digests: Mapping[str, str]) -> None:
-    ssm.put_parameter(
-        Name=manifest_parameter(env), Value=json.dumps(dict(sorted(digests.items()))), Type="String", Overwrite=True
-    )
+def record_release(ssm: Any, env: str, release: Release) -> None:
+    ssm.put_parameter(Name=manifest_parameter(env), Value=release.to_json(), Type="String", Overwrite=True)
+
+
+def restorable(release: Release | None, env: str) -> Release:
+    """The last validated release of an env, if a rollback can restore it (its commit is known)."""
+    if release is None:
+        raise ValueError(f"no release recorded for {env}: nothing to roll back to (a first deploy)")
+    if not release.commit:
+        raise ValueError(f"the {env} release names no commit (recorded by an older pipeline): roll back by hand")
+    problems = validate_digests(release.digests)
+    if problems:
+        raise ValueError(f"the {env} release is incomplete: " + "; ".join(problems))
+    return release
 
 
 class NotReviewedError(ValueError):
