@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,31 @@ API_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/dev"
 ZERO = "0" * 40
 
 
+SETUP_INSTALL = "./.github/actions/setup / Install the project (uv.lock, tools/node, tools/envs/checkov)"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """The job's workspace, as actions/checkout with fetch-depth: 0 leaves it (origin/main included): a
+    clone with this working tree's files over it - steps write into it, never into this checkout - and
+    the installed environments linked. The setup action's `make setup` is the one step not run there
+    (syncing a linked environment would repoint this checkout's editable install; `make test` runs it)."""
+    clone = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "--quiet", "--no-local", str(REPO_ROOT), str(clone)], check=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file() and not source.is_symlink():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    for shared in (".venv", ".tools", "tools/node/node_modules", "tools/envs/checkov/.venv"):
+        if (REPO_ROOT / shared).exists() and not (clone / shared).exists():
+            (clone / shared).symlink_to(REPO_ROOT / shared)
+    return clone
+
+
 @dataclass
 class Machine:
     """One GitHub Actions run on this machine: stand-ins on PATH, artifact storage, embedded AWS."""
@@ -38,12 +62,22 @@ class Machine:
     log: Path
     artifacts: Path
     server: LocalAwsServer
-
+    workspace: Path
     runners: list[JobRunner] = field(default_factory=list)
 
-    def job(self, workflow: str, job: str, **kwargs: Any) -> JobRunner:
+    def job(self, workflow: str, job: str, skip: dict[str, str] | None = None, **kwargs: Any) -> JobRunner:
         temp = self.tmp / f"{workflow}-{job}-{len(self.runners)}"
-        runner = JobRunner(WORKFLOWS / workflow, job, temp, self.artifacts, env=self.env, **kwargs)
+        skipped = {SETUP_INSTALL: "the linked environments are installed already", **(skip or {})}
+        runner = JobRunner(
+            WORKFLOWS / workflow,
+            job,
+            temp,
+            self.artifacts,
+            env=self.env,
+            workspace=self.workspace,
+            skip=skipped,
+            **kwargs,
+        )
         self.runners.append(runner)
         return runner
 
@@ -53,7 +87,7 @@ class Machine:
 
 
 @pytest.fixture
-def machine(tmp_path: Path, embedded_aws: LocalAwsServer) -> Iterator[Machine]:
+def machine(tmp_path: Path, embedded_aws: LocalAwsServer, workspace: Path) -> Machine:
     script = tmp_path / "stand-in-script.json"
     script.write_text(
         json.dumps(
@@ -72,7 +106,7 @@ def machine(tmp_path: Path, embedded_aws: LocalAwsServer) -> Iterator[Machine]:
     env["AWS_ENDPOINT_URL"] = embedded_aws.endpoint
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
-    return Machine(tmp_path, env, tmp_path / "calls.jsonl", artifacts, embedded_aws)
+    return Machine(tmp_path, env, tmp_path / "calls.jsonl", artifacts, embedded_aws, workspace)
 
 
 def git(*args: str) -> str:
@@ -98,25 +132,44 @@ def github(event_name: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def test_changes_on_a_first_push_deploys_everything(machine: Machine, checkout: Path) -> None:
+def last_success(machine: Machine, sha: str) -> None:
+    """What GitHub answers for the newest successful push run of deploy.yml ('' - none yet)."""
+    script = json.loads(Path(machine.env["STAND_IN_SCRIPT"]).read_text())
+    script["rules"].insert(0, {"tool": "gh", "words": ["api"], "stdout": sha})
+    Path(machine.env["STAND_IN_SCRIPT"]).write_text(json.dumps(script))
+
+
+def test_changes_on_a_first_push_deploys_everything(machine: Machine) -> None:
+    last_success(machine, "")  # no run ever reached every env
     run = machine.job("deploy.yml", "changes", github=github("push", event={"before": ZERO})).run()
     succeeded(run)
     assert sorted(json.loads(run.outputs["functions"])) == sorted(FUNCTIONS)
     assert (run.outputs["plan"], run.outputs["deploy"]) == ("true", "true")
 
 
-def test_changes_on_a_push_names_what_the_range_touched(machine: Machine, checkout: Path) -> None:
-    before = git("rev-parse", "HEAD~1")
-    run = machine.job("deploy.yml", "changes", github=github("push", event={"before": before})).run()
+def test_changes_since_the_last_run_that_reached_every_env(machine: Machine) -> None:
+    """A run that failed or was rejected after HEAD~3 carried changes: they are delivered now, not lost
+    by diffing against the previous push (HEAD~1)."""
+    touched = git("log", "-1", "--format=%H", "--", "lambdas")  # the newest commit that changed a function
+    base = git("rev-parse", f"{touched}~1")
+    last_success(machine, base)
+    run = machine.job(
+        "deploy.yml", "changes", github=github("push", event={"before": git("rev-parse", "HEAD~1")})
+    ).run()
     succeeded(run)
+    query = machine.calls("gh")[0]["argv"]
+    assert (
+        "repos/example-org/idp-platform/actions/workflows/deploy.yml/runs?branch=main&event=push&status=success&per_page=1"
+        in query
+    )
     expected = subprocess.run(
-        [str(REPO_ROOT / "scripts" / "in-env"), "idp", "changes", "--base", before],
+        [str(REPO_ROOT / "scripts" / "in-env"), "idp", "changes", "--base", base],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert json.loads(run.outputs["functions"]) == json.loads(expected)["functions"]
+    assert json.loads(run.outputs["functions"]) == json.loads(expected)["functions"] != []
 
 
 def build(machine: Machine, function: str) -> JobRun:
@@ -186,7 +239,7 @@ def test_the_plan_job_plans_every_unit_with_the_digests_and_uploads_the_reviewed
     assert digests["status_updater"] == "sha256:" + "a" * 64
     assert len(run.outputs["fingerprint"]) == 64
     plan = machine.calls("terragrunt")[0]
-    assert Path(plan["cwd"]) == REPO_ROOT / "live" / "dev"
+    assert Path(plan["cwd"]) == machine.workspace / "live" / "dev"
     assert json.loads(plan["env"]["IDP_IMAGE_DIGESTS"]) == digests
     assert plan["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").plan_role_arn
     artifact = machine.artifacts / "plan-dev"
@@ -227,7 +280,7 @@ def test_the_apply_job_applies_the_reviewed_plan_records_the_release_and_the_aud
     assert apply.outputs["api-url"] == API_URL
     verb = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
     assert len(verb) == 1
-    assert Path(verb[0]["cwd"]) == REPO_ROOT / "live" / "dev"
+    assert Path(verb[0]["cwd"]) == machine.workspace / "live" / "dev"
     assert verb[0]["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").apply_role_arn
     info = env_info("dev")
     recorded = machine.server.client("ssm", info.region).get_parameter(Name=manifest_parameter("dev"))
@@ -265,18 +318,7 @@ def test_the_apply_job_refuses_a_plan_that_is_not_the_reviewed_one(machine: Mach
     assert apply.step("Audit record").outcome == "success"  # if: always() - the refusal is audited too
 
 
-@pytest.fixture
-def checkout(machine: Machine, tmp_path: Path) -> Path:
-    """The history actions/checkout with fetch-depth: 0 leaves (origin/main included), as the git
-    directory of the job's steps; the files stay this working tree's (GIT_WORK_TREE), so the setup
-    action's `make setup` keeps using this checkout's environments."""
-    clone = tmp_path / "history"
-    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(REPO_ROOT), str(clone)], check=True)
-    machine.env.update({"GIT_DIR": str(clone / ".git"), "GIT_WORK_TREE": str(REPO_ROOT)})
-    return clone
-
-
-def test_a_dispatch_deploys_the_commit_it_names_if_it_is_on_main(machine: Machine, checkout: Path) -> None:
+def test_a_dispatch_deploys_the_commit_it_names_if_it_is_on_main(machine: Machine) -> None:
     target = git("rev-parse", "HEAD~1")
     run = machine.job("deploy.yml", "changes", inputs={"ref": target[:10]}, github=github("workflow_dispatch")).run()
     succeeded(run)
@@ -284,9 +326,9 @@ def test_a_dispatch_deploys_the_commit_it_names_if_it_is_on_main(machine: Machin
     assert sorted(json.loads(run.outputs["functions"])) == sorted(FUNCTIONS)  # a dispatch deploys in full
 
 
-def test_a_dispatch_of_a_commit_that_is_not_on_main_is_refused(machine: Machine, checkout: Path) -> None:
+def test_a_dispatch_of_a_commit_that_is_not_on_main_is_refused(machine: Machine) -> None:
     stray = subprocess.run(  # a commit on top of main that was never merged (e.g. a fork's or a branch's)
-        ["git", f"--git-dir={checkout / '.git'}", "-c", "user.name=x", "-c", "user.email=x@example.com",
+        ["git", "-C", str(machine.workspace), "-c", "user.name=x", "-c", "user.email=x@example.com",
          "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "not reviewed"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
@@ -350,31 +392,7 @@ def test_a_first_deploy_is_planned_from_mocks_marked_so_and_applied_in_dependenc
     assert "--out-dir" not in applied[0]["argv"]  # not the saved plans made from mocks
 
 
-SETUP_INSTALL = "./.github/actions/setup / Install the project (uv.lock, tools/node, tools/envs/checkov)"
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """A checkout with history (fetch-depth: 0) in its own folder: this working tree's files over a clone,
-    the installed environments linked. The setup action's `make setup` is not run in it: syncing a
-    linked environment would repoint this checkout's editable install (every other job test runs it)."""
-    clone = tmp_path / "workspace"
-    subprocess.run(["git", "clone", "--quiet", "--no-local", str(REPO_ROOT), str(clone)], check=True)
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = REPO_ROOT / name
-        if source.is_file() and not source.is_symlink():
-            (clone / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, clone / name)
-    for shared in (".venv", ".tools", "tools/node/node_modules", "tools/envs/checkov/.venv"):
-        if (REPO_ROOT / shared).exists() and not (clone / shared).exists():
-            (clone / shared).symlink_to(REPO_ROOT / shared)
-    return clone
-
-
-def failing_deploy(machine: Machine, workspace: Path) -> JobRun:
+def failing_deploy(machine: Machine) -> JobRun:
     """Deploy HEAD to dev; its validation fails (the API does not answer)."""
     script = json.loads(Path(machine.env["STAND_IN_SCRIPT"]).read_text())
     script["rules"][0]["stdout"] = "http://127.0.0.1:9/dev"  # terragrunt output api_url: nothing listens
@@ -394,22 +412,16 @@ def failing_deploy(machine: Machine, workspace: Path) -> JobRun:
             "ref": git("rev-parse", "HEAD"),
         },
         github=github("push"),
-        workspace=workspace,
-        skip={
-            SETUP_INSTALL: "the linked environments are installed already",
-            "Rollback - restore its doc-configs": "BDA's control plane has no local server",
-        },
+        skip={"Rollback - restore its doc-configs": "BDA's control plane has no local server"},
     ).run()
 
 
-def test_a_failed_validation_rolls_back_to_the_last_validated_release_in_the_same_job(
-    machine: Machine, workspace: Path
-) -> None:
+def test_a_failed_validation_rolls_back_to_the_last_validated_release_in_the_same_job(machine: Machine) -> None:
     info = env_info("dev")
     previous = Release(git("rev-parse", "HEAD~1"), dict.fromkeys(FUNCTIONS, "sha256:" + "a" * 64))
     ssm = machine.server.client("ssm", info.region)
     ssm.put_parameter(Name=manifest_parameter("dev"), Value=previous.to_json(), Type="String")
-    run = failing_deploy(machine, workspace)
+    run = failing_deploy(machine)
     assert run.status == "failure"
     assert run.step("Smoke test").outcome == "failure"
     assert run.step("Record the release").outcome == "skipped"  # a failed release is never recorded
@@ -433,14 +445,14 @@ def test_a_failed_validation_rolls_back_to_the_last_validated_release_in_the_sam
     assert audit["rollback"] == "failed"  # its validation is skipped here (doc-configs not restored)
 
 
-def test_a_first_deploy_that_fails_has_nothing_to_roll_back_to_and_says_so(machine: Machine, workspace: Path) -> None:
+def test_a_first_deploy_that_fails_has_nothing_to_roll_back_to_and_says_so(machine: Machine) -> None:
     for function in FUNCTIONS:  # a first deploy builds every image (one leg runs for real in failing_deploy)
         if function != "sqs_poller":
             folder = machine.artifacts / f"digest-{function}"
             folder.mkdir()
             digest = {"function": function, "digest": "sha256:" + "e" * 64}
             (folder / f"digest-{function}.json").write_text(json.dumps(digest))
-    run = failing_deploy(machine, workspace)
+    run = failing_deploy(machine)
     step = run.step("Rollback - the last validated release")
     assert step.outcome == "failure"
     assert "nothing to roll back to" in step.output
