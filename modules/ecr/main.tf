@@ -31,15 +31,24 @@ resource "aws_ecr_lifecycle_policy" "function" {
 
   repository = each.value.name
   policy = jsonencode({
+    # An image a higher-priority rule matches cannot be expired by a lower one: images a release
+    # deployed (tagged release-<env>-<commit> by `idp release protect`) are never expired, whatever
+    # their age - a rollback always finds them.
     rules = [
       {
         rulePriority = 1
+        description  = "Keep every image a release deployed"
+        selection    = { tagStatus = "tagged", tagPrefixList = ["release-"], countType = "imageCountMoreThan", countNumber = 9999 }
+        action       = { type = "expire" }
+      },
+      {
+        rulePriority = 2
         description  = "Expire untagged images after 7 days"
         selection    = { tagStatus = "untagged", countType = "sinceImagePushed", countUnit = "days", countNumber = 7 }
         action       = { type = "expire" }
       },
       {
-        rulePriority = 2
+        rulePriority = 3
         description  = "Keep the newest ${var.keep_images} images"
         selection    = { tagStatus = "any", countType = "imageCountMoreThan", countNumber = var.keep_images }
         action       = { type = "expire" }

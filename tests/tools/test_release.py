@@ -99,3 +99,53 @@ def test_cli_digests_refuses_an_incomplete_map(tmp_path: Path) -> None:
     assert record.exit_code == 0
     result = runner.invoke(app, ["release", "digests", "--env", "dev"])
     assert json.loads(result.output) == digests("d")
+
+
+@mock_aws
+def test_protect_tags_every_image_of_a_release_and_a_rerun_changes_nothing() -> None:
+    """The tag is what ECR's lifecycle rule 1 (modules/ecr) keeps forever: a rollback finds the images."""
+    from idp.naming import repository
+    from idp.release import protect_images, release_tag
+
+    ecr = boto3.client("ecr", region_name="eu-west-1")
+    manifests = {}
+    for function in FUNCTIONS:
+        ecr.create_repository(repositoryName=repository(function), imageTagMutability="IMMUTABLE")
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"digest": f"sha256:{function}"},
+                "layers": [],
+            }
+        )
+        pushed = ecr.put_image(repositoryName=repository(function), imageManifest=manifest, imageTag="c0ffee")
+        manifests[function] = pushed["image"]["imageId"]["imageDigest"]
+    release = Release("f" * 40, manifests)
+    assert protect_images(ecr, "prod", release) == [
+        f"{repository(f)}:release-prod-ffffffffffff" for f in sorted(FUNCTIONS)
+    ]
+    assert protect_images(ecr, "prod", release)  # a re-run: the tags exist already
+    image = ecr.describe_images(
+        repositoryName=repository("sqs_poller"), imageIds=[{"imageDigest": manifests["sqs_poller"]}]
+    )
+    assert sorted(image["imageDetails"][0]["imageTags"]) == ["c0ffee", release_tag("prod", "f" * 40)]
+    with pytest.raises(ValueError, match="is not in the registry"):
+        protect_images(ecr, "prod", Release("f" * 40, {"sqs_poller": "sha256:" + "0" * 64}))
+
+
+def test_the_lifecycle_never_expires_a_release_image() -> None:
+    """Rule 1 (highest priority) matches the release tag and expires nothing in practice; the count rule
+    that expires old images comes after it, so it cannot touch them."""
+    import re as regex
+
+    from idp.release import RELEASE_TAG_PREFIX
+    from tests.infra.hcl_model import REPO_ROOT
+
+    text = (REPO_ROOT / "modules" / "ecr" / "main.tf").read_text()
+    priorities = [int(p) for p in regex.findall(r"rulePriority = (\d+)", text)]
+    first = text[text.index("rulePriority = 1") : text.index("rulePriority = 2")]
+    assert priorities == sorted(priorities)
+    assert f'tagPrefixList = ["{RELEASE_TAG_PREFIX}"]' in first
+    assert "countNumber = 9999" in first
+    assert 'tagStatus = "any"' in text[text.index(f"rulePriority = {max(priorities)}") :]

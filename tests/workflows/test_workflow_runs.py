@@ -459,3 +459,36 @@ def test_a_first_deploy_that_fails_has_nothing_to_roll_back_to_and_says_so(machi
     assert run.step("Rollback - restore its infrastructure and images").outcome == "skipped"
     audit = json.loads(next(c for c in machine.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
     assert audit["rollback"] == "failed"
+
+
+def test_a_validated_release_has_its_images_kept_by_the_registry(machine: Machine) -> None:
+    """After the apply job, the push role (registry account) tags the release's images release-<env>-<commit>:
+    the ECR lifecycle's first rule keeps them, so a rollback of any env finds its images."""
+    from idp.naming import repository
+
+    info = env_info("dev")  # the registry account
+    ecr = machine.server.client("ecr", info.region)
+    digests = {}
+    for function in FUNCTIONS:
+        ecr.create_repository(repositoryName=repository(function), imageTagMutability="IMMUTABLE")
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"digest": f"sha256:{function}"},
+            "layers": [],
+        }
+        pushed = ecr.put_image(repositoryName=repository(function), imageManifest=json.dumps(manifest), imageTag="c1")
+        digests[function] = pushed["image"]["imageId"]["imageDigest"]
+    commit = git("rev-parse", "HEAD")
+    run = machine.job(
+        "_apply.yml",
+        "keep-images",
+        inputs={"environment": "prod", "infrastructure": True, "digests": json.dumps(digests), "ref": commit},
+        github=github("push"),
+    ).run()
+    succeeded(run)
+    assert ("aws-actions/configure-aws-credentials", {"role-to-assume": info.image_push_role_arn,
+            "aws-region": info.region, "role-session-name": "keep-prod-4242"}) in machine_runs(machine)  # fmt: skip
+    for function, digest in digests.items():
+        tags = ecr.describe_images(repositoryName=repository(function), imageIds=[{"imageDigest": digest}])
+        assert f"release-prod-{commit[:12]}" in tags["imageDetails"][0]["imageTags"], function

@@ -477,6 +477,29 @@ def release_record(
     typer.echo(f"recorded the {env} release: {commit[:12]}")
 
 
+@release_app.command("protect")
+def release_protect(
+    env: Annotated[str, typer.Option(help="Environment whose validated release to keep.")],
+    digests: Annotated[str, typer.Option(help="The JSON digest map that was deployed.")],
+    commit: Annotated[str, typer.Option(help="The commit deployed.")],
+) -> None:
+    """Tag the release's images in the registry so ECR's lifecycle never expires them (run with the
+    image push role, in the registry account)."""
+    import boto3  # noqa: PLC0415
+
+    from idp.release import Release, protect_images, validate_digests  # noqa: PLC0415
+
+    values = json.loads(digests)
+    problems = validate_digests(values)
+    if problems:
+        raise _fail("; ".join(problems))
+    try:
+        tagged = protect_images(boto3.client("ecr"), env, Release(commit, values))
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"kept {len(tagged)} images: {tagged[0].split(':', 1)[1]}")
+
+
 @release_app.command("show")
 def release_show(
     env: Annotated[str, typer.Option(help="Environment whose last validated release to show.")],

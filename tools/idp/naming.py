@@ -93,3 +93,8 @@ class Names:
     @property
     def state_machine_arn(self) -> str:
         return f"arn:aws:states:{self.region}:{self.account_id}:stateMachine:{self.state_machine}"
+
+
+def repository(function: str, project: str = "idp") -> str:
+    """The ECR repository of a function's image (modules/ecr: one per function, in the registry account)."""
+    return f"{project}/{function.replace('_', '-')}"

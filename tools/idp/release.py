@@ -3,6 +3,7 @@ function) kept in SSM with its history, and the audit record of each deployment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from idp.hcl import load, merged_locals
-from idp.naming import FUNCTIONS
+from idp.naming import FUNCTIONS, repository
 from idp.paths import REPO_ROOT, stack_region_files
 
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -167,3 +168,38 @@ def deployable_commit(ref: str, branch: str, repo: Path) -> str:
     if git("merge-base", "--is-ancestor", sha, branch).returncode != 0:
         raise NotReviewedError(f"{ref} ({sha[:12]}) is not on {branch}: only merged commits are deployed")
     return sha
+
+
+RELEASE_TAG_PREFIX = "release-"  # modules/ecr's lifecycle never expires an image tagged so
+
+
+def release_tag(env: str, commit: str) -> str:
+    return f"{RELEASE_TAG_PREFIX}{env}-{commit[:12]}"
+
+
+def protect_images(ecr: Any, env: str, release: Release) -> list[str]:
+    """Tag every image of a validated release (`release-<env>-<commit>`): ECR's lifecycle keeps tagged
+    release images whatever their age or count, so a rollback always finds the images it restores.
+    Tags are immutable: a tag that exists already (a re-run) is left as it is."""
+    tag = release_tag(env, release.commit)
+    done = []
+    for function, digest in sorted(release.digests.items()):
+        name = repository(function)
+        images = ecr.batch_get_image(repositoryName=name, imageIds=[{"imageDigest": digest}])["images"]
+        if not images:
+            raise ValueError(f"{name}@{digest} is not in the registry: nothing to keep")
+        image = images[0]
+        with contextlib.suppress(
+            ecr.exceptions.ImageAlreadyExistsException, ecr.exceptions.ImageTagAlreadyExistsException
+        ):
+            ecr.put_image(
+                repositoryName=name,
+                imageManifest=image["imageManifest"],
+                imageManifestMediaType=image.get(
+                    "imageManifestMediaType", "application/vnd.docker.distribution.manifest.v2+json"
+                ),
+                imageTag=tag,
+                imageDigest=digest,
+            )
+        done.append(f"{name}:{tag}")
+    return done
