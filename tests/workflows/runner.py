@@ -513,7 +513,21 @@ def _build_push(runner: JobRunner, given: dict[str, str]) -> dict[str, str]:
     return {"digest": "sha256:" + hashlib.sha256(seed).hexdigest()}
 
 
+def _file_input(key: str) -> ActionStandIn:
+    """An action that reads a file the job wrote: the file must exist (relative paths: the workspace)."""
+
+    def stand_in(runner: JobRunner, given: dict[str, str]) -> dict[str, str]:
+        path = Path(given.get(key, ""))
+        path = path if path.is_absolute() else runner.workspace / path
+        if not given.get(key) or not path.is_file():
+            raise WorkflowError(f"{key}: {path} does not exist")
+        return {}
+
+    return stand_in
+
+
 ACTIONS: dict[str, ActionStandIn] = {
+    "peter-evans/create-issue-from-file": _file_input("content-filepath"),
     "aws-actions/amazon-ecr-login": _no_op,
     "docker/setup-qemu-action": _no_op,
     "docker/setup-buildx-action": _no_op,
@@ -525,7 +539,7 @@ ACTIONS: dict[str, ActionStandIn] = {
     "aws-actions/configure-aws-credentials": _credentials,
     "actions/upload-artifact": _upload,
     "actions/download-artifact": _download,
-    "marocchino/sticky-pull-request-comment": _no_op,  # recorded: the tests read what it was given
+    "marocchino/sticky-pull-request-comment": _file_input("path"),
 }
 
 

@@ -492,3 +492,57 @@ def test_a_validated_release_has_its_images_kept_by_the_registry(machine: Machin
     for function, digest in digests.items():
         tags = ecr.describe_images(repositoryName=repository(function), imageIds=[{"imageDigest": digest}])
         assert f"release-prod-{commit[:12]}" in tags["imageDetails"][0]["imageTags"], function
+
+
+def pull_request(machine: Machine) -> dict[str, Any]:
+    base = git("rev-parse", "HEAD~2")
+    return github("pull_request", event={"pull_request": {"number": 12, "base": {"sha": base}}})
+
+
+def test_a_pull_request_plans_the_envs_it_touches_and_posts_the_plan(machine: Machine) -> None:
+    """pr.yml: changes, then a plan per touched env with the sticky comment. (lint-and-test runs
+    `make test` - this suite - and security the lint gate's checks: both run in `make test` itself.)"""
+    changes = machine.job("pr.yml", "changes", github=pull_request(machine)).run()
+    succeeded(changes)
+    envs = json.loads(changes.outputs["envs"])
+    assert set(envs) <= {"dev", "test", "prod"}
+    seed_release(machine)
+    plan = machine.job(
+        "_plan.yml", "plan", inputs={"environment": "dev", "comment": True}, github=pull_request(machine)
+    ).run()
+    succeeded(plan)
+    sticky = [given for action, given in machine_runs(machine) if action == "marocchino/sticky-pull-request-comment"]
+    assert sticky == [{"header": "plan-dev", "path": str(machine.runners[-1].runner_temp / "plan" / "comment.md")}]
+
+
+def drift_report(machine: Machine, plan_json: Path, open_issue: str) -> JobRun:
+    script = json.loads(Path(machine.env["STAND_IN_SCRIPT"]).read_text())
+    script["plan_json"] = str(plan_json)
+    script["rules"].insert(0, {"tool": "gh", "words": ["issue", "list"], "stdout": open_issue})
+    script["rules"].insert(0, {"tool": "gh", "words": ["issue", "close"]})
+    Path(machine.env["STAND_IN_SCRIPT"]).write_text(json.dumps(script))
+    seed_release(machine)
+    plan = machine.job("_plan.yml", "plan", inputs={"environment": "dev"}, github=github("schedule")).run()
+    succeeded(plan)
+    report = machine.job("drift.yml", "report", matrix={"environment": "dev"}, github=github("schedule")).run()
+    succeeded(report)
+    return report
+
+
+def test_drift_opens_or_updates_the_envs_issue(machine: Machine) -> None:
+    report = drift_report(machine, PLAN_FIXTURE, open_issue="")
+    assert report.step("Find the open drift issue").outputs == {"number": "", "drift": "true"}
+    issue = [given for action, given in machine_runs(machine) if action == "peter-evans/create-issue-from-file"]
+    assert issue == [
+        {"title": "Drift in dev", "content-filepath": "plan/comment.md", "labels": "drift:dev", "issue-number": ""}
+    ]
+
+
+def test_no_drift_closes_the_open_issue(machine: Machine) -> None:
+    clean = REPO_ROOT / "tests" / "fixtures" / "plans" / "no-changes.json"
+    report = drift_report(machine, clean, open_issue="7")
+    assert report.step("Find the open drift issue").outputs == {"number": "7", "drift": "false"}
+    closed = [c["argv"] for c in machine.calls("gh") if c["argv"][:2] == ["issue", "close"]]
+    assert closed == [
+        ["issue", "close", "7", "--repo", "example-org/idp-platform", "--comment", "No drift in dev any more."]
+    ]
