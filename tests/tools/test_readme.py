@@ -1,0 +1,113 @@
+"""The README's runbooks name only paths that resolve, `idp` commands that exist and make targets
+the Makefile has (a stale runbook step fails here, not on a new user's first day)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+
+from idp.cli import app
+from tests.conftest import REPO_ROOT
+
+README = (REPO_ROOT / "README.md").read_text()
+SPANS = re.findall(r"`([^`\n]+)`", README)
+# Placeholders a runbook step uses for an existing folder; `<new>` names one the step creates.
+EXAMPLE = {"<env>": "dev", "<region>": "eu-west-1", "<unit>": "compute"}
+ROOTS = (
+    "live/",
+    "modules/",
+    "tools/",
+    "tests/",
+    "scripts/",
+    ".github/",
+    "docs/",
+    "lambdas/",
+    "doc-configs/",
+    "samples/",
+)
+STATE_KEY = re.compile(r"\.tfstate$")  # a key in the state bucket, not a file of the repository
+
+
+def concrete(text: str) -> str | None:
+    for placeholder, value in EXAMPLE.items():
+        text = text.replace(placeholder, value)
+    return None if "<" in text else text
+
+
+def test_every_path_and_cd_in_the_readme_resolves() -> None:
+    checked, missing = 0, []
+    cwd = REPO_ROOT
+    for span in SPANS:
+        for target in re.findall(r"(?:^|&&\s*)cd\s+([^\s&]+)", span):
+            path = concrete(target)
+            if path is None:
+                continue
+            # A step that names a repository folder starts from the root; `../x` and `x` continue the last.
+            folder = ((REPO_ROOT if path.startswith(ROOTS) else cwd) / path).resolve()
+            checked += 1
+            if not folder.is_dir():
+                missing.append(f"cd {target} (from {cwd.relative_to(REPO_ROOT)})")
+            cwd = folder
+        if span.startswith(ROOTS) and " " not in span and not STATE_KEY.search(span):
+            path = concrete(span)
+            if path is None:
+                continue
+            checked += 1
+            if not list(REPO_ROOT.glob(path.rstrip("/"))):
+                missing.append(span)
+    assert missing == []
+    assert checked > 40
+
+
+def command_tree() -> tuple[set[str], set[str]]:
+    """(every command path, the paths that are groups: their next word must be a sub-command)."""
+    root = typer.main.get_command(app)
+    paths: set[str] = set()
+    groups: set[str] = set()
+
+    def walk(command: object, prefix: str) -> None:
+        paths.add(prefix)
+        subs = getattr(command, "commands", {})
+        if subs:
+            groups.add(prefix)
+        for name, sub in subs.items():
+            walk(sub, f"{prefix} {name}".strip())
+
+    walk(root, "")
+    return paths, groups
+
+
+def test_every_idp_command_the_readme_names_exists() -> None:
+    known, groups = command_tree()
+    named, unknown = set(), set()
+    for span in SPANS:
+        for match in re.finditer(r"\bidp((?: [a-z][a-z0-9/-]*)+)", span):
+            path = ""
+            for word in match.group(1).split():
+                if path and path not in groups:
+                    break  # a command's arguments follow
+                for candidate in word.split("/"):  # `idp release env/digests/record`
+                    full = f"{path} {candidate}".strip()
+                    (named if full in known else unknown).add(full)
+                path = f"{path} {word.split('/')[0]}".strip()
+                if path not in known:
+                    break
+    assert sorted(unknown) == []
+    assert len(named) > 15
+
+
+def test_every_make_target_the_readme_names_exists() -> None:
+    targets = set(re.findall(r"^([a-z-]+):", (REPO_ROOT / "Makefile").read_text(), re.M))
+    named = {m for span in SPANS for m in re.findall(r"\bmake ([a-z-]+)", span)}
+    assert named
+    assert named - targets == set()
+
+
+def test_a_stale_step_would_be_found() -> None:
+    """The checks above read what they judge: a made-up path and command are not in the tree or the CLI."""
+    assert not (REPO_ROOT / "live" / "dev" / "eu-west-1" / "no-such-unit").exists()
+    assert "release rollback" not in command_tree()[0]
+    assert concrete("live/<new>/env.hcl") is None
+    assert Path(str(concrete("live/<env>/account.hcl"))).parts[:2] == ("live", "dev")
