@@ -1,5 +1,6 @@
 # REST API: POST /documents, GET /documents/{document_id}, GET /health -> presigned_url_generator.
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 module "names" {
@@ -216,8 +217,9 @@ data "aws_iam_policy_document" "assume_apigateway" {
 resource "aws_iam_role" "apigateway_logs" {
   count = var.manage_account_logging_role ? 1 : 0
 
-  name               = "${module.names.api}-cloudwatch-logs"
-  assume_role_policy = data.aws_iam_policy_document.assume_apigateway[0].json
+  name                 = "${module.names.api}-cloudwatch-logs"
+  assume_role_policy   = data.aws_iam_policy_document.assume_apigateway[0].json
+  permissions_boundary = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${module.names.workload_boundary}"
 }
 
 resource "aws_iam_role_policy_attachment" "apigateway_logs" {

@@ -5,13 +5,26 @@
 #    the bootstrap roles is denied to it.
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+module "names" {
+  source      = "../naming"
+  project     = var.project
+  environment = var.environment
+  account_id  = data.aws_caller_identity.current.account_id
+  region      = data.aws_region.current.id
+}
 
 locals {
   subject = coalesce(var.subject_prefix, "repo:${var.github_org}/${var.github_repo}")
   provider_arn = var.create_provider ? aws_iam_openid_connect_provider.github[0].arn : (
     "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com"
   )
-  role_prefix = "${var.github_repo}-${var.environment}"
+  role_prefix   = "${var.github_repo}-${var.environment}"
+  iam_arn       = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}"
+  boundary_arn  = "${local.iam_arn}:policy/${module.names.workload_boundary}"
+  stack_roles   = "${local.iam_arn}:role/${var.project}-*"
+  push_role_arn = "${local.iam_arn}:role/${var.github_repo}-image-push"
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -144,27 +157,72 @@ data "aws_iam_policy_document" "apply_extra" {
     actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
     resources = [var.state_kms_key_arn]
   }
+  # The stack's own roles (functions, state machine, API logging); PowerUserAccess excludes IAM.
+  # Every role it creates or gives permissions to carries the workload boundary: whatever a policy
+  # grants, such a role can never reach IAM, STS or any service the stack does not use - creating
+  # a role and attaching AdministratorAccess to it is no way to admin.
   statement {
-    # The stack's own roles (functions, state machine, API logging); PowerUserAccess excludes IAM.
+    sid = "StackRolesOnlyWithTheBoundary"
+    actions = [
+      "iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy",
+      "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+    ]
+    resources = [local.stack_roles]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_arn]
+    }
+  }
+  statement {
     sid = "ManageStackRoles"
     actions = [
-      "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRole",
-      "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy",
-      "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
-      "iam:ListInstanceProfilesForRole", "iam:PassRole",
+      "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRole", "iam:GetRolePolicy",
+      "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+      "iam:UpdateAssumeRolePolicy", "iam:PassRole",
     ]
-    resources = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/idp-*"]
+    resources = [local.stack_roles]
   }
   statement {
-    sid     = "NeverItsOwnTrust"
-    effect  = "Deny"
-    actions = ["iam:*"]
-    resources = [
-      aws_iam_role.apply.arn,
-      aws_iam_role.plan.arn,
-      local.provider_arn,
-    ]
+    sid       = "ReadTheBoundary"
+    actions   = ["iam:GetPolicy", "iam:GetPolicyVersion"]
+    resources = [local.boundary_arn]
   }
+  statement {
+    # The pipeline's own identities match the stack's name pattern (<repo>-<env>-apply, ...): no
+    # change to any of them, their trust, the OIDC provider or the boundary, ever.
+    sid       = "NeverThePipeline"
+    effect    = "Deny"
+    actions   = ["iam:*"]
+    resources = [aws_iam_role.apply.arn, aws_iam_role.plan.arn, local.push_role_arn, local.provider_arn, local.boundary_arn]
+  }
+  statement {
+    sid       = "NeverLiftTheBoundary"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary"]
+    resources = ["*"]
+  }
+}
+
+# The most any stack role may do (its permissions boundary): the services the functions, the state
+# machine and API Gateway's logging use - nothing of IAM, STS or Organizations.
+data "aws_iam_policy_document" "workload_boundary" {
+  statement {
+    sid = "StackServices"
+    actions = [
+      "s3:*", "dynamodb:*", "sqs:*", "states:*", "lambda:InvokeFunction", "bedrock:*", "logs:*", "xray:*",
+      "cloudwatch:PutMetricData", "ssm:GetParameter", "ssm:GetParameters", "secretsmanager:GetSecretValue",
+      "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey",
+      "kms:ReEncryptFrom", "kms:ReEncryptTo",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_policy" "workload_boundary" {
+  name        = module.names.workload_boundary
+  description = "Permissions boundary of every role the pipeline's apply role creates."
+  policy      = data.aws_iam_policy_document.workload_boundary.json
 }
 
 resource "aws_iam_role_policy" "apply_extra" {

@@ -23,4 +23,5 @@ locals {
   bda_project_parameter    = "/${var.project}/${var.environment}/bda-project-arn"
   api                      = "${local.prefix}-api"
   alarm_topic              = "${local.prefix}-alarms"
+  workload_boundary        = "${local.prefix}-workload-boundary"
 }

@@ -67,3 +67,8 @@ output "alarm_topic" {
   description = "SNS topic name for alarms."
   value       = local.alarm_topic
 }
+
+output "workload_boundary" {
+  description = "Managed policy every stack role is bounded by (created at bootstrap by modules/github-oidc)."
+  value       = local.workload_boundary
+}

@@ -1,6 +1,7 @@
 # The document flow (Standard workflow). The definition is state-machine.asl.json, a real JSON
 # file rendered with templatefile(): the local run and the tests load the same file.
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 module "names" {
@@ -65,8 +66,9 @@ data "aws_iam_policy_document" "states" {
 }
 
 resource "aws_iam_role" "states" {
-  name               = "${module.names.state_machine}-role"
-  assume_role_policy = data.aws_iam_policy_document.assume_states.json
+  name                 = "${module.names.state_machine}-role"
+  assume_role_policy   = data.aws_iam_policy_document.assume_states.json
+  permissions_boundary = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${module.names.workload_boundary}"
 }
 
 resource "aws_iam_role_policy" "states" {

@@ -255,3 +255,19 @@ def test_the_ecr_unit_can_be_bootstrapped_alone() -> None:
     unit = load_hcl(REPO_ROOT / "live" / "_units" / "ecr.hcl")
     assert not unit.get("dependency")
     assert not unit.get("dependencies")
+
+
+def test_every_stack_role_carries_the_workload_boundary() -> None:
+    """The apply role may create a role only with the boundary (modules/github-oidc): a module role
+    without it would fail its first apply - and a boundary-less role is the escalation path."""
+    from idp.hcl import load as load_hcl
+
+    roles = 0
+    for tf in sorted((REPO_ROOT / "modules").glob("*/*.tf")):
+        if tf.parent.name == "github-oidc":
+            continue  # the pipeline's own roles: the admin's bootstrap, never the apply role's
+        for resource in load_hcl(tf).get("resource", []):
+            for name, body in resource.get("aws_iam_role", {}).items():
+                roles += 1
+                assert "workload_boundary" in str(body.get("permissions_boundary", "")), f"{tf}: aws_iam_role.{name}"
+    assert roles >= 3

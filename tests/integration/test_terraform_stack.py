@@ -102,8 +102,10 @@ def handler_calls(monkeypatch: pytest.MonkeyPatch) -> HandlerCalls:
 
 
 def bootstrap(call: Call, roles: str) -> bool:
+    """The admin's part of the apply: pipeline roles, OIDC provider, workload boundary, state bucket."""
     return (
         call.subject.startswith((roles, "idp-platform-image-push", "arn:aws:iam::123456789012:oidc-provider"))
+        or call.subject.endswith("-workload-boundary")
         or (call.service == "s3" and "-terraform-state-" in call.subject)
         or call.operation.endswith("OpenIDConnectProvider")
     )
@@ -210,6 +212,40 @@ def least_privilege_problems(local: LocalRun, handler_calls: HandlerCalls) -> li
     return problems
 
 
+def escalations(local: LocalRun, roles: str) -> list[str]:
+    """Ways for the apply role, as the embedded IAM holds it, to more than the stack needs: a role
+    without the workload boundary, a boundary lifted, a pipeline identity changed. Also: every stack
+    role as applied carries the boundary."""
+    iam = local.client("iam")
+    account = local.names.account_id
+    boundary = f"arn:aws:iam::{account}:policy/{local.names.workload_boundary}"
+    documents = role_documents(iam, f"{roles}-apply")
+    stack_role = f"arn:aws:iam::{account}:role/{local.built.functions['sqs_poller'].role}"
+    bounded = {"iam:PermissionsBoundary": boundary}
+    problems = []
+    if not allowed("iam:CreateRole", documents, resource=stack_role, context=bounded):
+        problems.append("cannot create a stack role with the boundary")
+    for action in ("iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
+        for context in ({}, {"iam:PermissionsBoundary": f"arn:aws:iam::{account}:policy/other"}):
+            if allowed(action, documents, resource=stack_role, context=context):
+                problems.append(f"{action} without the boundary ({context or 'none'})")
+    if allowed("iam:DeleteRolePermissionsBoundary", documents, resource=stack_role, context=bounded):
+        problems.append("can lift a role's boundary")
+    pipeline = [f"{roles}-apply", f"{roles}-plan", "idp-platform-image-push"]
+    for name in pipeline:
+        for action in ("iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
+            if allowed(action, documents, resource=f"arn:aws:iam::{account}:role/{name}", context=bounded):
+                problems.append(f"{action} on the pipeline role {name}")
+    if allowed("iam:CreatePolicyVersion", documents, resource=boundary, context={}):
+        problems.append("can rewrite the boundary")
+    built_roles = [f.role for f in local.built.functions.values()] + [f"{local.names.state_machine}-role"]
+    for role in built_roles:
+        carried = iam.get_role(RoleName=role)["Role"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+        if carried != boundary:
+            problems.append(f"{role} carries {carried!r}, not the workload boundary")
+    return problems
+
+
 def test_terraform_builds_the_stack_the_system_runs_on_then_plans_nothing_and_destroys_to_nothing(
     handler_calls: HandlerCalls, tmp_path: Path
 ) -> None:
@@ -257,6 +293,7 @@ def test_terraform_builds_the_stack_the_system_runs_on_then_plans_nothing_and_de
         assert refused(plan_calls, role_documents(iam, f"{roles}-plan"), reads_only=True) == []
         stack_calls = [c for c in server.recorder.of("apply") if not bootstrap(c, roles)]
         assert refused(stack_calls, role_documents(iam, f"{roles}-apply")) == []
+        assert escalations(local, roles) == []
 
         terraform.destroy()
         # What is left is the data `idp configs publish` owns (the config version, the BDA project's

@@ -76,3 +76,40 @@ def test_refused_names_what_is_missing_what_writes_and_what_cannot_be_mapped() -
         "not allowed: kms:Decrypt",
         "unmapped call s3 BREW /b",
     ]
+
+
+def test_resources_and_conditions_are_evaluated_when_given() -> None:
+    from idp.local.iam_actions import allowed
+
+    documents = [
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "iam:CreateRole",
+                    "Resource": "arn:aws:iam::1:role/idp-*",
+                    "Condition": {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}},
+                },
+                {"Effect": "Deny", "Action": "iam:*", "Resource": "arn:aws:iam::1:role/idp-platform-dev-apply"},
+            ]
+        }
+    ]
+    role = "arn:aws:iam::1:role/idp-dev-x"
+    assert allowed(
+        "iam:CreateRole", documents, resource=role, context={"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}
+    )
+    assert not allowed("iam:CreateRole", documents, resource=role, context={})  # no boundary: the condition fails
+    assert not allowed(
+        "iam:CreateRole", documents, resource=role, context={"iam:PermissionsBoundary": "arn:aws:iam::1:policy/c"}
+    )
+    assert not allowed(
+        "iam:CreateRole",
+        documents,
+        resource="arn:aws:iam::1:role/other",
+        context={"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"},
+    )
+    apply_role = "arn:aws:iam::1:role/idp-platform-dev-apply"
+    assert not allowed(
+        "iam:CreateRole", documents, resource=apply_role, context={"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}
+    )
+    assert allowed("iam:CreateRole", documents)  # actions only: conditions and resources not judged

@@ -513,6 +513,7 @@ def test_a_pull_request_plans_the_envs_it_touches_and_posts_the_plan(machine: Ma
     succeeded(plan)
     sticky = [given for action, given in machine_runs(machine) if action == "marocchino/sticky-pull-request-comment"]
     assert sticky == [{"header": "plan-dev", "path": str(machine.runners[-1].runner_temp / "plan" / "comment.md")}]
+    assert not (machine.artifacts / "plan-dev").exists()  # a PR's plan files (values in clear) are not kept
 
 
 def drift_report(machine: Machine, plan_json: Path, open_issue: str) -> JobRun:

@@ -28,6 +28,10 @@ class Names:
     def prefix(self) -> str:
         return f"{self.project}-{self.environment}"
 
+    @property
+    def workload_boundary(self) -> str:
+        return f"{self.prefix}-workload-boundary"
+
     def bucket(self, purpose: str) -> str:
         # S3 names are global: the account id and region make them unique per account.
         return f"{self.prefix}-{purpose}-{self.account_id}-{self.region}"

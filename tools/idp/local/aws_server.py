@@ -30,7 +30,7 @@ class Call:
     subject: str = ""  # what it acts on, where the request names it plainly (IAM names, the S3 bucket)
 
 
-SUBJECT_PARAMETERS = ("RoleName", "OpenIDConnectProviderArn", "PolicyArn", "UserName")
+SUBJECT_PARAMETERS = ("RoleName", "OpenIDConnectProviderArn", "PolicyArn", "PolicyName", "UserName")
 
 
 def describe(environ: dict[str, Any], body: bytes) -> tuple[str, str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -156,15 +156,61 @@ def _matches(patterns: Any, action: str) -> bool:
     return any(fnmatch.fnmatchcase(action.lower(), str(p).lower()) for p in values)
 
 
-def allowed(action: str, documents: Iterable[dict[str, Any]]) -> bool:
+def _resource_matches(patterns: Any, resource: str) -> bool:
+    values = patterns if isinstance(patterns, list) else [patterns]
+    return any(fnmatch.fnmatchcase(resource, str(p)) for p in values)
+
+
+def _condition_holds(conditions: dict[str, Any], context: Mapping[str, str]) -> bool:
+    """StringEquals/StringLike/ArnEquals/ArnLike/Bool on the given request context; a key the
+    request does not carry makes its condition false, as in IAM."""
+    for operator, pairs in conditions.items():
+        for key, expected in pairs.items():
+            actual = context.get(key)
+            values = [str(v) for v in (expected if isinstance(expected, list) else [expected])]
+            if actual is None:
+                return False
+            if operator in ("StringEquals", "ArnEquals"):
+                ok = actual in values
+            elif operator in ("StringLike", "ArnLike"):
+                ok = any(fnmatch.fnmatchcase(actual, v) for v in values)
+            elif operator == "Bool":
+                ok = actual.lower() in [v.lower() for v in values]
+            else:
+                raise ValueError(f"condition operator {operator} is not evaluated here")
+            if not ok:
+                return False
+    return True
+
+
+def allowed(
+    action: str,
+    documents: Iterable[dict[str, Any]],
+    *,
+    resource: str | None = None,
+    context: Mapping[str, str] | None = None,
+) -> bool:
+    """Whether the policies allow the action: an explicit Deny wins, then any Allow.
+    Without a resource, statements are judged on actions (and a Deny only when it covers "*");
+    without a context, conditions are not evaluated. With them, both are, as IAM does."""
     statements = [s for d in documents for s in _statements(d)]
 
     def applies(statement: dict[str, Any]) -> bool:
         if "NotAction" in statement:
-            return not _matches(statement["NotAction"], action)
-        return _matches(statement.get("Action", []), action)
+            hit = not _matches(statement["NotAction"], action)
+        else:
+            hit = _matches(statement.get("Action", []), action)
+        if hit and resource is not None:
+            hit = _resource_matches(statement.get("Resource", []), resource)
+        if hit and context is not None and statement.get("Condition"):
+            hit = _condition_holds(statement["Condition"], context)
+        return hit
 
-    if any(s.get("Effect") == "Deny" and applies(s) and s.get("Resource") in ("*", ["*"]) for s in statements):
+    def denies(statement: dict[str, Any]) -> bool:
+        covers_all = resource is not None or statement.get("Resource") in ("*", ["*"])
+        return statement.get("Effect") == "Deny" and covers_all and applies(statement)
+
+    if any(denies(s) for s in statements):
         return False
     return any(s.get("Effect") == "Allow" and applies(s) for s in statements)
 
