@@ -16,6 +16,13 @@ variable "environments" {
     protected       = optional(bool, false)
     extra_variables = optional(map(string), {})
   }))
+
+  validation {
+    condition = alltrue([
+      for name, env in var.environments : !env.protected || length(env.reviewer_users) + length(env.reviewer_teams) > 0
+    ])
+    error_message = "A protected environment needs required reviewers: set reviewer_users or reviewer_teams (GitHub user/team ids) for it in live/_github/terragrunt.hcl."
+  }
 }
 
 variable "repository_variables" {
