@@ -31,13 +31,14 @@ ZERO = "0" * 40
 SETUP_INSTALL = "./.github/actions/setup / Install the project (uv.lock, tools/node, tools/envs/checkov)"
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
+@pytest.fixture(scope="session")
+def checkout_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The job's workspace, as actions/checkout with fetch-depth: 0 leaves it (origin/main included): a
-    clone with this working tree's files over it - steps write into it, never into this checkout - and
-    the installed environments linked. The setup action's `make setup` is the one step not run there
-    (syncing a linked environment would repoint this checkout's editable install; `make test` runs it)."""
-    clone = tmp_path / "workspace"
+    clone with this working tree's files over it, the installed environments linked. Made once; each
+    test works in its own copy (steps write into it, never into this checkout). The setup action's
+    `make setup` is the one step not run there (syncing a linked environment would repoint this
+    checkout's editable install; `make test` runs it)."""
+    clone = tmp_path_factory.mktemp("checkout") / "workspace"
     subprocess.run(["git", "clone", "--quiet", "--no-local", str(REPO_ROOT), str(clone)], check=True)
     listed = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
@@ -51,6 +52,13 @@ def workspace(tmp_path: Path) -> Path:
         if (REPO_ROOT / shared).exists() and not (clone / shared).exists():
             (clone / shared).symlink_to(REPO_ROOT / shared)
     return clone
+
+
+@pytest.fixture
+def workspace(checkout_template: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "workspace"
+    shutil.copytree(checkout_template, copy, symlinks=True)
+    return copy
 
 
 @dataclass
@@ -96,6 +104,11 @@ def machine(tmp_path: Path, embedded_aws: LocalAwsServer, workspace: Path) -> Ma
                 "rules": [
                     {"tool": "terragrunt", "words": ["output", "-raw", "api_url"], "stdout": API_URL},
                     {"tool": "aws", "words": ["s3", "cp", "-"]},
+                    {
+                        "tool": "gh",
+                        "words": ["api", "repos/example-org/idp-platform/actions/runs/4242/approvals"],
+                        "stdout": "reviewer-of-dev",
+                    },
                     {"tool": "trivy", "words": ["image"]},
                 ],
             }
@@ -293,6 +306,9 @@ def test_the_apply_job_applies_the_reviewed_plan_records_the_release_and_the_aud
     assert record["outcome"] == "success"
     assert record["commit"] == git("rev-parse", "HEAD")
     assert record["rollback"] == "not needed"  # the validation did not fail
+    assert record["approved_by"] == "reviewer-of-dev"  # the environment's approver, not the pusher
+    assert record["actor"] == "someone"
+    assert "--sse" not in audit["argv"]  # the bucket's default key (the stack's), not an AWS-managed one
     assert audit["argv"][3].startswith(f"s3://idp-dev-audit-{info.account_id}-{info.region}/deployments/")
 
 
