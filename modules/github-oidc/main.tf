@@ -20,11 +20,14 @@ locals {
   provider_arn = var.create_provider ? aws_iam_openid_connect_provider.github[0].arn : (
     "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com"
   )
-  role_prefix   = "${var.github_repo}-${var.environment}"
-  iam_arn       = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}"
-  boundary_arn  = "${local.iam_arn}:policy/${module.names.workload_boundary}"
-  stack_roles   = "${local.iam_arn}:role/${var.project}-*"
-  push_role_arn = "${local.iam_arn}:role/${var.github_repo}-image-push"
+  role_prefix    = "${var.github_repo}-${var.environment}"
+  iam_arn        = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}"
+  boundary_arn   = "${local.iam_arn}:policy/${module.names.workload_boundary}"
+  stack_roles    = "${local.iam_arn}:role/${var.project}-*"
+  push_role_arn  = "${local.iam_arn}:role/${var.github_repo}-image-push"
+  partition      = data.aws_partition.current.partition
+  account        = data.aws_caller_identity.current.account_id
+  arn_any_region = "arn:${data.aws_partition.current.partition}"
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -205,15 +208,49 @@ data "aws_iam_policy_document" "apply_extra" {
 }
 
 # The most any stack role may do (its permissions boundary): the services the functions, the state
-# machine and API Gateway's logging use - nothing of IAM, STS or Organizations.
+# machine and API Gateway's logging use, on this env's resources only (the naming module's prefix) -
+# nothing of IAM, STS or Organizations, not the state bucket, not another env's data.
 data "aws_iam_policy_document" "workload_boundary" {
   statement {
-    sid = "StackServices"
+    sid     = "StackData"
+    actions = ["s3:*", "dynamodb:*", "sqs:*", "states:*", "lambda:InvokeFunction"]
+    resources = [
+      "arn:${local.partition}:s3:::${module.names.prefix}-*",
+      "arn:${local.partition}:s3:::${module.names.prefix}-*/*",
+      "${local.arn_any_region}:dynamodb:*:${local.account}:table/${module.names.prefix}-*",
+      "${local.arn_any_region}:sqs:*:${local.account}:${module.names.prefix}-*",
+      "${local.arn_any_region}:states:*:${local.account}:stateMachine:${module.names.prefix}-*",
+      "${local.arn_any_region}:states:*:${local.account}:execution:${module.names.prefix}-*:*",
+      "${local.arn_any_region}:lambda:*:${local.account}:function:${module.names.prefix}-*",
+    ]
+  }
+  statement {
+    sid     = "StackSettingsAndKeys"
+    actions = ["ssm:GetParameter", "ssm:GetParameters", "secretsmanager:GetSecretValue", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+    resources = [
+      "${local.arn_any_region}:ssm:*:${local.account}:parameter/${var.project}/${var.environment}/*",
+      "${local.arn_any_region}:secretsmanager:*:${local.account}:secret:${var.project}/${var.environment}/*",
+      "${local.arn_any_region}:kms:*:${local.account}:key/*",
+    ]
+  }
+  statement {
+    sid       = "DocumentAutomation"
+    actions   = ["bedrock:InvokeDataAutomationAsync", "bedrock:GetDataAutomationStatus"]
+    resources = ["${local.arn_any_region}:bedrock:*:${local.account}:*"]
+  }
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:*"]
+    resources = ["${local.arn_any_region}:logs:*:${local.account}:*"]
+  }
+  statement {
+    # Calls with no resource to scope them to: trace segments, metrics, Step Functions' log delivery.
+    sid = "Telemetry"
     actions = [
-      "s3:*", "dynamodb:*", "sqs:*", "states:*", "lambda:InvokeFunction", "bedrock:*", "logs:*", "xray:*",
-      "cloudwatch:PutMetricData", "ssm:GetParameter", "ssm:GetParameters", "secretsmanager:GetSecretValue",
-      "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey",
-      "kms:ReEncryptFrom", "kms:ReEncryptTo",
+      "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
+      "cloudwatch:PutMetricData", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
     ]
     resources = ["*"]
   }

@@ -19,6 +19,7 @@ from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from rich.console import Console
@@ -238,12 +239,46 @@ def escalations(local: LocalRun, roles: str) -> list[str]:
                 problems.append(f"{action} on the pipeline role {name}")
     if allowed("iam:CreatePolicyVersion", documents, resource=boundary, context={}):
         problems.append("can rewrite the boundary")
-    built_roles = [f.role for f in local.built.functions.values()] + [f"{local.names.state_machine}-role"]
-    for role in built_roles:
+    return problems + outside_the_boundary(local, boundary)
+
+
+def outside_the_boundary(local: LocalRun, boundary: str) -> list[str]:
+    """Every stack role as applied carries the boundary, and what it is granted fits in it - every
+    action on every resource its policies name - or it would fail in AWS (the embedded AWS does not
+    enforce boundaries)."""
+    iam = local.client("iam")
+    version = iam.get_policy(PolicyArn=boundary)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=boundary, VersionId=version)["PolicyVersion"]["Document"]
+    ceiling = [json.loads(unquote(document)) if isinstance(document, str) else document]
+    roles = [f.role for f in local.built.functions.values()]
+    roles += [f"{local.names.state_machine}-role", f"{local.names.prefix}-api-cloudwatch-logs"]
+    problems = []
+    for role in roles:
         carried = iam.get_role(RoleName=role)["Role"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
         if carried != boundary:
             problems.append(f"{role} carries {carried!r}, not the workload boundary")
+        grants = [
+            (action, resource)
+            for statement in (s for d in role_documents(iam, role) for s in _statements(d))
+            if statement.get("Effect") == "Allow"
+            for action in _listed(statement.get("Action", []))
+            for resource in _listed(statement.get("Resource", "*"))
+        ]
+        problems += [
+            f"{role}: {action} on {resource} is outside its boundary"
+            for action, resource in grants
+            if not allowed(action, ceiling, resource=None if resource == "*" else resource)
+        ]
     return problems
+
+
+def _listed(value: Any) -> list[str]:
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = document.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
 
 
 def test_terraform_builds_the_stack_the_system_runs_on_then_plans_nothing_and_destroys_to_nothing(
