@@ -212,7 +212,7 @@ def test_apply_role_trusts_only_its_github_environment() -> None:
     assert "pull_request" in subjects
     trust = (MODULES / "github-oidc" / "main.tf").read_text()
     assert 'apply = ["${local.subject}:environment:${var.environment}"]' in trust
-    assert "NeverItsOwnTrust" in trust
+    assert "NeverThePipeline" in trust  # no IAM on the plan, apply and push roles, the provider, the boundary
 
 
 def test_monitoring_alarms_cover_the_required_signals() -> None:
