@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from dockerfile_parse import DockerfileParser
@@ -35,12 +36,14 @@ def parsed() -> DockerfileParser:
 def test_dockerfile_structure() -> None:
     df = parsed()
     froms = [i["value"] for i in df.structure if i["instruction"] == "FROM"]
-    assert froms == ["${BASE_IMAGE} AS dependencies", "${BASE_IMAGE}"]
-    base = next(i["value"] for i in df.structure if i["instruction"] == "ARG" and i["value"].startswith("BASE_IMAGE="))
-    image, tag = base.split("=", 1)[1].rsplit(":", 1)
+    # One literal base reference (what Dependabot reads and bumps), every stage built from it.
+    assert froms[1:] == ["base AS dependencies", "base"]
+    base, alias = froms[0].split(" AS ")
+    assert alias == "base"
+    assert "$" not in base, "Dependabot cannot follow a variable in FROM: write the image literally"
+    image, tag = base.rsplit(":", 1)
     assert image == "public.ecr.aws/lambda/python"
-    assert tag.startswith("3.12."), "pin the base image to a dated version tag, not a floating one"
-    assert "latest" not in base
+    assert re.fullmatch(r"3\.12\.\d{4}\.\d{2}\.\d{2}\.\d+", tag), "pin the base image to a dated release tag"
 
 
 def test_every_function_builds_and_its_cmd_resolves() -> None:
