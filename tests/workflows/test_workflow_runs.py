@@ -212,6 +212,23 @@ def plan_dev(machine: Machine) -> JobRun:
     ).run()
 
 
+def apply_dev(machine: Machine, plan: JobRun, skip: dict[str, str], **inputs: Any) -> JobRun:
+    """The dev apply job with the plan job's outputs, deploying HEAD (inputs override or add)."""
+    given = {
+        "environment": "dev",
+        "infrastructure": True,
+        "doc-configs": False,
+        "digests": plan.outputs["digests"],
+        "fingerprint": plan.outputs["fingerprint"],
+        "ref": git("rev-parse", "HEAD"),
+        **inputs,
+    }
+    return machine.job("_apply.yml", "apply", inputs=given, github=github("push"), skip=skip).run()
+
+
+NO_API = {"Smoke test": "needs the deployed API"}
+
+
 def test_a_build_leg_tags_by_commit_in_the_registry_account_and_uploads_its_digest(machine: Machine) -> None:
     run = build(machine, "sqs_poller")
     info = env_info("dev")
@@ -270,25 +287,10 @@ def test_the_apply_job_applies_the_reviewed_plan_records_the_release_and_the_aud
     build(machine, "sqs_poller")
     plan = plan_dev(machine)
     succeeded(plan)
-    apply = machine.job(
-        "_apply.yml",
-        "apply",
-        inputs={
-            "environment": "dev",
-            "infrastructure": True,
-            "doc-configs": True,
-            "digests": plan.outputs["digests"],
-            "fingerprint": plan.outputs["fingerprint"],
-            "ref": git("rev-parse", "HEAD"),
-        },
-        github=github("push"),
-        skip={
-            # Both run for real elsewhere: publish against BDA's API model (tests/tools/test_configs.py),
-            # smoke against the stack Terraform applied (tests/integration/test_terraform_stack.py).
-            "Publish doc-configs": "BDA's control plane has no local server",
-            "Smoke test": "needs the deployed API",
-        },
-    ).run()
+    # Both skipped steps run for real elsewhere: publish against BDA's API model (tests/tools/test_configs.py),
+    # smoke against the stack Terraform applied (tests/integration/test_terraform_stack.py).
+    skip = {"Publish doc-configs": "BDA's control plane has no local server", **NO_API}
+    apply = apply_dev(machine, plan, skip, **{"doc-configs": True})
     succeeded(apply)
     assert apply.outputs["api-url"] == API_URL
     verb = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
@@ -320,13 +322,7 @@ def test_the_apply_job_refuses_a_plan_that_is_not_the_reviewed_one(machine: Mach
     script = json.loads(Path(machine.env["STAND_IN_SCRIPT"]).read_text())
     script["plan_json"] = str(REPO_ROOT / "tests" / "fixtures" / "plans" / "no-changes.json")  # drift since review
     Path(machine.env["STAND_IN_SCRIPT"]).write_text(json.dumps(script))
-    apply = machine.job(
-        "_apply.yml",
-        "apply",
-        inputs={"environment": "dev", "infrastructure": True, "doc-configs": False, "digests": plan.outputs["digests"]},
-        github=github("push"),
-        skip={"Smoke test": "needs the deployed API"},
-    ).run()
+    apply = apply_dev(machine, plan, NO_API)
     assert apply.status == "failure"
     assert apply.step("Plan again and verify it is the reviewed plan").outcome == "failure"
     assert apply.step("Apply the reviewed plan").outcome == "skipped"
@@ -387,21 +383,7 @@ def test_a_first_deploy_is_planned_from_mocks_marked_so_and_applied_in_dependenc
     comment = (machine.artifacts / "plan-dev" / "comment.md").read_text()
     assert "Planned with mock outputs" in comment
     assert "kms_key_arn" in comment
-    apply = machine.job(
-        "_apply.yml",
-        "apply",
-        inputs={
-            "environment": "dev",
-            "infrastructure": True,
-            "doc-configs": False,
-            "digests": plan.outputs["digests"],
-            "fingerprint": plan.outputs["fingerprint"],
-            "mocked": plan.outputs["mocked"] == "true",
-            "ref": git("rev-parse", "HEAD"),
-        },
-        github=github("push"),
-        skip={"Smoke test": "needs the deployed API"},
-    ).run()
+    apply = apply_dev(machine, plan, NO_API, mocked=plan.outputs["mocked"] == "true")
     succeeded(apply)
     applied = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
     assert len(applied) == 1
@@ -416,20 +398,7 @@ def failing_deploy(machine: Machine) -> JobRun:
     build(machine, "sqs_poller")
     plan = plan_dev(machine)
     succeeded(plan)
-    return machine.job(
-        "_apply.yml",
-        "apply",
-        inputs={
-            "environment": "dev",
-            "infrastructure": True,
-            "doc-configs": False,
-            "digests": plan.outputs["digests"],
-            "fingerprint": plan.outputs["fingerprint"],
-            "ref": git("rev-parse", "HEAD"),
-        },
-        github=github("push"),
-        skip={"Rollback - restore its doc-configs": "BDA's control plane has no local server"},
-    ).run()
+    return apply_dev(machine, plan, {"Rollback - restore its doc-configs": "BDA's control plane has no local server"})
 
 
 def test_a_failed_validation_rolls_back_to_the_last_validated_release_in_the_same_job(machine: Machine) -> None:
