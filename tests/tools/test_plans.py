@@ -248,3 +248,41 @@ def test_a_plan_from_mocks_is_announced_in_the_comment() -> None:
     assert "`eu-west-1/compute` (role_arns)" in text
     clean = render("dev", [UnitPlan.from_json("eu-west-1/compute", {"resource_changes": []})], "plan-dev")
     assert "mock" not in clean
+
+
+def test_a_refresh_that_changes_nothing_to_apply_is_accepted_and_a_real_change_refused() -> None:
+    """#12: the BDA blueprint list that `idp configs publish` changes, drift in an ignored attribute, a
+    no-op resource's refreshed state - none is something the apply will do, none refuses it."""
+    from idp.plans.model import UnitPlan
+
+    def plan(no_op_before: str, update_before_other: str, after_memory: int) -> list[UnitPlan]:
+        raw = {
+            "resource_changes": [
+                {
+                    "address": "aws_s3_bucket.b",
+                    "change": {"actions": ["no-op"], "before": {"tags": no_op_before}, "after": {"tags": no_op_before}},
+                },
+                {
+                    "address": "aws_lambda_function.f",
+                    "change": {
+                        "actions": ["update"],
+                        "before": {"memory_size": 512, "last_modified": update_before_other},
+                        "after": {"memory_size": after_memory, "last_modified": update_before_other},
+                        "after_unknown": {},
+                    },
+                },
+                {
+                    "address": "aws_sqs_queue.q",
+                    "change": {"actions": ["delete"], "before": {"arn": update_before_other}},
+                },
+            ],
+            "output_changes": {"x": {"actions": ["no-op"], "before": no_op_before, "after": no_op_before}},
+        }
+        return [UnitPlan.from_json("u", raw)]
+
+    reviewed = plan("at review", "at review", 1024)
+    assert plan_fingerprint(reviewed) == plan_fingerprint(plan("refreshed since", "refreshed since", 1024))
+    assert compare(reviewed, plan("refreshed since", "refreshed since", 1024)).matches
+    changed = compare(reviewed, plan("at review", "at review", 2048))
+    assert not changed.matches
+    assert changed.differences == ["unit u: aws_lambda_function.f changed"]

@@ -1,9 +1,12 @@
 """Plan fingerprints: what was reviewed is what gets applied.
 
-A fingerprint hashes each unit's normalised resource_changes and output_changes: keys sorted,
-JSON strings inside values parsed and re-serialised (whitespace and key order never matter),
-resources ordered by address, and the plan's own volatile fields (timestamp, prior state,
-configuration, variables) left out.
+A fingerprint hashes what Terraform will change, unit by unit: for each resource that changes, its
+address, actions and the attributes whose value changes (before and after; unknown-after-apply
+ones too; a delete is its address and actions); the outputs that change. Resources and outputs
+with nothing to do (`no-op`) and attributes a change leaves as they are never count, so a refresh
+that only moved state - drift in an attribute Terraform ignores, an attribute another tool manages -
+never refuses an apply. Keys are sorted, JSON strings inside values parsed and re-serialised
+(whitespace and key order never matter), and the plan's own volatile fields are left out.
 """
 
 from __future__ import annotations
@@ -17,16 +20,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from idp.plans.model import UnitPlan
 
-KEPT_CHANGE_KEYS = (
-    "actions",
-    "before",
-    "after",
-    "after_unknown",
-    "before_sensitive",
-    "after_sensitive",
-    "replace_paths",
-    "importing",
-)
 KEPT_RESOURCE_KEYS = ("address", "previous_address", "deposed", "action_reason", "provider_name", "mode", "type")
 
 
@@ -43,15 +36,49 @@ def _normalise(value: Any) -> Any:
     return value
 
 
+NOTHING_TO_DO = (["no-op"],)
+
+
+def _what_changes(change: dict[str, Any]) -> dict[str, Any]:
+    actions = change.get("actions", [])
+    kept: dict[str, Any] = {"actions": actions}
+    for key in ("replace_paths", "importing"):
+        if key in change:
+            kept[key] = change[key]
+    if actions == ["delete"]:
+        return kept  # what is destroyed is the resource itself, whatever its attributes are by now
+    before, after = change.get("before"), change.get("after")
+    unknown = change.get("after_unknown") or {}
+    if not isinstance(after, dict) or not isinstance(before, (dict, type(None))):
+        kept |= {"before": before, "after": after, "after_unknown": unknown}
+        return kept
+    old = before or {}
+    keys = sorted(
+        k
+        for k in set(old) | set(after) | set(unknown if isinstance(unknown, dict) else {})
+        if _normalise(old.get(k)) != _normalise(after.get(k)) or (isinstance(unknown, dict) and unknown.get(k))
+    )
+    kept["before"] = {k: old.get(k) for k in keys} if before is not None else None
+    kept["after"] = {k: after.get(k) for k in keys}
+    kept["after_unknown"] = {k: unknown[k] for k in keys if isinstance(unknown, dict) and k in unknown}
+    return kept
+
+
 def normalised_unit(raw: dict[str, Any]) -> dict[str, Any]:
     resources = []
     for rc in raw.get("resource_changes") or []:
-        item = {k: rc[k] for k in KEPT_RESOURCE_KEYS if k in rc}
         change = rc.get("change", {})
-        item["change"] = {k: change[k] for k in KEPT_CHANGE_KEYS if k in change}
+        if change.get("actions") in NOTHING_TO_DO:
+            continue
+        item = {k: rc[k] for k in KEPT_RESOURCE_KEYS if k in rc}
+        item["change"] = _what_changes(change)
         resources.append(_normalise(item))
     resources.sort(key=lambda r: (r.get("address", ""), r.get("deposed", "")))
-    outputs = {k: _normalise(v) for k, v in sorted((raw.get("output_changes") or {}).items())}
+    outputs = {
+        k: _normalise(v)
+        for k, v in sorted((raw.get("output_changes") or {}).items())
+        if v.get("actions") not in NOTHING_TO_DO
+    }
     return {"resource_changes": resources, "output_changes": outputs}
 
 
