@@ -39,6 +39,9 @@ def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:
     json_dir, out_dir = option(argv, "--json-out-dir"), option(argv, "--out-dir")
     queue = units(cwd, argv)
     if command == "plan":
+        if script.get("plan_fails"):
+            print("terragrunt (stand-in): Error: a unit failed to plan (scripted)", file=sys.stderr)
+            return 1
         plan_json = Path(str(script["plan_json"]))
         for unit in queue:
             if json_dir:

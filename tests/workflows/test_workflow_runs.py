@@ -532,3 +532,20 @@ def test_no_drift_closes_the_open_issue(machine: Machine) -> None:
     assert closed == [
         ["issue", "close", "7", "--repo", "example-org/idp-platform", "--comment", "No drift in dev any more."]
     ]
+
+
+def test_a_failed_pr_plan_replaces_the_sticky_comment_with_that_fact(machine: Machine) -> None:
+    script = json.loads(Path(machine.env["STAND_IN_SCRIPT"]).read_text())
+    script["plan_fails"] = True
+    Path(machine.env["STAND_IN_SCRIPT"]).write_text(json.dumps(script))
+    seed_release(machine)
+    plan = machine.job(
+        "_plan.yml", "plan", inputs={"environment": "dev", "comment": True}, github=pull_request(machine)
+    ).run()
+    assert plan.status == "failure"
+    assert plan.step("Sticky PR comment").outcome == "skipped"
+    sticky = [given for action, given in machine_runs(machine) if action == "marocchino/sticky-pull-request-comment"]
+    failed = machine.runners[-1].runner_temp / "plan" / "failed.md"
+    assert sticky == [{"header": "plan-dev", "path": str(failed)}]  # the same comment, replaced
+    assert "The plan of `dev` failed" in failed.read_text()
+    assert "actions/runs/4242" in failed.read_text()
