@@ -32,7 +32,7 @@ from idp.local.aws_server import LOCAL_KEY_ID, LOCAL_SECRET, LocalAwsServer
 from idp.local.bda_double import LocalBlueprints, ReplayBda, load_recordings
 from idp.local.composition import LocalAccount
 from idp.local.lambda_router import LambdaRouter
-from idp.local.terraform_stack import LocalStack
+from idp.local.terraform_stack import LocalStack, paginate
 from idp.naming import FUNCTIONS, Names
 from idp.paths import REPO_ROOT
 from idp_common import aws
@@ -124,10 +124,6 @@ class Built:
         return merged
 
 
-def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
-    return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
-
-
 def _queue_url(sqs: Any, arn: str) -> str:
     return str(sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"])
 
@@ -145,7 +141,7 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
         raise ReadBackError(f"functions built: {sorted(functions)}, handlers: {sorted(FUNCTIONS)}")
     by_arn = {lam.get_function(FunctionName=f.name)["Configuration"]["FunctionArn"]: f.key for f in functions.values()}
 
-    mappings = _paginate(lam, "list_event_source_mappings", "EventSourceMappings")
+    mappings = paginate(lam, "list_event_source_mappings", "EventSourceMappings")
     if len(mappings) != 1:
         raise ReadBackError(f"expected one event source mapping, found {len(mappings)}")
     mapping = mappings[0]
@@ -182,7 +178,7 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
 
 def _routes(apigateway: Any, rest_api_id: str, by_arn: dict[str, str]) -> tuple[ApiRoute, ...]:
     routes = []
-    for resource in _paginate(apigateway, "get_resources", "items", restApiId=rest_api_id, embed=["methods"]):
+    for resource in paginate(apigateway, "get_resources", "items", restApiId=rest_api_id, embed=["methods"]):
         for method in resource.get("resourceMethods", {}):
             detail = apigateway.get_method(restApiId=rest_api_id, resourceId=resource["id"], httpMethod=method)
             uri = detail.get("methodIntegration", {}).get("uri", "")

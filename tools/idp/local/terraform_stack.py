@@ -111,7 +111,7 @@ class LocalStack:
 
     def _decommission_state_bucket(self) -> None:
         s3 = self.client("s3")
-        for bucket in [b["Name"] for b in _paginate(s3, "list_buckets", "Buckets") if "-terraform-state-" in b["Name"]]:
+        for bucket in [b["Name"] for b in paginate(s3, "list_buckets", "Buckets") if "-terraform-state-" in b["Name"]]:
             for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
                 for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
                     s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
@@ -122,7 +122,8 @@ class LocalStack:
         return [f"{kind}: {name}" for kind, names in _inventory(self.client).items() for name in names]
 
 
-def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    """Every item of every page (a list call read without its paginator sees the first page only)."""
     return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
 
 
@@ -137,18 +138,18 @@ def _customer_alias(alias: dict[str, Any]) -> bool:
 
 def _inventory(client: Callable[[str], Any]) -> dict[str, list[str]]:
     kms = client("kms")
-    keys = [k["KeyId"] for k in _paginate(kms, "list_keys", "Keys")]
+    keys = [k["KeyId"] for k in paginate(kms, "list_keys", "Keys")]
     iam = client("iam")
     return {
-        "s3 bucket": [b["Name"] for b in _paginate(client("s3"), "list_buckets", "Buckets")],
-        "dynamodb table": _paginate(client("dynamodb"), "list_tables", "TableNames"),
-        "sqs queue": _paginate(client("sqs"), "list_queues", "QueueUrls"),
-        "lambda function": [f["FunctionName"] for f in _paginate(client("lambda"), "list_functions", "Functions")],
+        "s3 bucket": [b["Name"] for b in paginate(client("s3"), "list_buckets", "Buckets")],
+        "dynamodb table": paginate(client("dynamodb"), "list_tables", "TableNames"),
+        "sqs queue": paginate(client("sqs"), "list_queues", "QueueUrls"),
+        "lambda function": [f["FunctionName"] for f in paginate(client("lambda"), "list_functions", "Functions")],
         "lambda event source mapping": [
-            m["UUID"] for m in _paginate(client("lambda"), "list_event_source_mappings", "EventSourceMappings")
+            m["UUID"] for m in paginate(client("lambda"), "list_event_source_mappings", "EventSourceMappings")
         ],
-        "iam role": [r["RoleName"] for r in _paginate(iam, "list_roles", "Roles")],
-        "iam policy": [p["PolicyName"] for p in _paginate(iam, "list_policies", "Policies", Scope="Local")],
+        "iam role": [r["RoleName"] for r in paginate(iam, "list_roles", "Roles")],
+        "iam policy": [p["PolicyName"] for p in paginate(iam, "list_policies", "Policies", Scope="Local")],
         # (ListOpenIDConnectProviders returns every provider at once: no pages)
         "iam oidc provider": [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]],
         "kms key": [
@@ -156,25 +157,23 @@ def _inventory(client: Callable[[str], Any]) -> dict[str, list[str]]:
             for m in (kms.describe_key(KeyId=k)["KeyMetadata"] for k in keys)
             if _customer_key(m)
         ],
-        "kms alias": [a["AliasName"] for a in _paginate(kms, "list_aliases", "Aliases") if _customer_alias(a)],
-        "log group": [g["logGroupName"] for g in _paginate(client("logs"), "describe_log_groups", "logGroups")],
-        "sns topic": [t["TopicArn"] for t in _paginate(client("sns"), "list_topics", "Topics")],
-        "state machine": [
-            m["name"] for m in _paginate(client("stepfunctions"), "list_state_machines", "stateMachines")
-        ],
-        "rest api": [a["name"] for a in _paginate(client("apigateway"), "get_rest_apis", "items")],
-        "event rule": [r["Name"] for r in _paginate(client("events"), "list_rules", "Rules")],
+        "kms alias": [a["AliasName"] for a in paginate(kms, "list_aliases", "Aliases") if _customer_alias(a)],
+        "log group": [g["logGroupName"] for g in paginate(client("logs"), "describe_log_groups", "logGroups")],
+        "sns topic": [t["TopicArn"] for t in paginate(client("sns"), "list_topics", "Topics")],
+        "state machine": [m["name"] for m in paginate(client("stepfunctions"), "list_state_machines", "stateMachines")],
+        "rest api": [a["name"] for a in paginate(client("apigateway"), "get_rest_apis", "items")],
+        "event rule": [r["Name"] for r in paginate(client("events"), "list_rules", "Rules")],
         "ecr repository": [
-            r["repositoryName"] for r in _paginate(client("ecr"), "describe_repositories", "repositories")
+            r["repositoryName"] for r in paginate(client("ecr"), "describe_repositories", "repositories")
         ],
         "secret": [
             s["Name"]
-            for s in _paginate(client("secretsmanager"), "list_secrets", "SecretList")
+            for s in paginate(client("secretsmanager"), "list_secrets", "SecretList")
             if "DeletedDate" not in s
         ],
-        "alarm": [a["AlarmName"] for a in _paginate(client("cloudwatch"), "describe_alarms", "MetricAlarms")],
+        "alarm": [a["AlarmName"] for a in paginate(client("cloudwatch"), "describe_alarms", "MetricAlarms")],
         "dashboard": [
-            d["DashboardName"] for d in _paginate(client("cloudwatch"), "list_dashboards", "DashboardEntries")
+            d["DashboardName"] for d in paginate(client("cloudwatch"), "list_dashboards", "DashboardEntries")
         ],
-        "ssm parameter": [p["Name"] for p in _paginate(client("ssm"), "describe_parameters", "Parameters")],
+        "ssm parameter": [p["Name"] for p in paginate(client("ssm"), "describe_parameters", "Parameters")],
     }
