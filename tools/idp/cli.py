@@ -23,6 +23,12 @@ app = typer.Typer(
 )
 
 
+def _append_github_output(lines: str) -> None:
+    """Append name=value lines to $GITHUB_OUTPUT (unset: a KeyError, reported as a missing setting)."""
+    with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
+        handle.write(lines)
+
+
 def _fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
@@ -265,7 +271,6 @@ def plan_comment_command(
     ] = False,
 ) -> None:
     """One Markdown PR comment for the env's plans (<= 65,536 characters, secrets masked)."""
-    import os  # noqa: PLC0415
 
     from idp.plans.comment import render as render_comment  # noqa: PLC0415
     from idp.plans.fingerprint import plan_fingerprint  # noqa: PLC0415
@@ -290,8 +295,7 @@ def plan_comment_command(
         output.write_text(text, encoding="utf-8")
     if github_output:
         mocked = "true" if mocked_units(plans) else "false"
-        with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
-            handle.write(f"fingerprint={plan_fingerprint(plans)}\nmocked={mocked}\n")
+        _append_github_output(f"fingerprint={plan_fingerprint(plans)}\nmocked={mocked}\n")
 
 
 @app.command("plan-verify")
@@ -398,7 +402,6 @@ def release_env(
     github_output: Annotated[bool, typer.Option(help="Also append the values to $GITHUB_OUTPUT.")] = False,
 ) -> None:
     """Account id, region, state bucket and role ARNs of an env, read from live/<env>/account.hcl."""
-    import os  # noqa: PLC0415
 
     from idp.release import env_info  # noqa: PLC0415
 
@@ -408,8 +411,7 @@ def release_env(
         raise _fail(str(exc), 2) from exc
     typer.echo(info.github_outputs(), nl=False)
     if github_output:
-        with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
-            handle.write(info.github_outputs())
+        _append_github_output(info.github_outputs())
 
 
 @release_app.command("commit")
@@ -419,7 +421,6 @@ def release_commit(
     github_output: Annotated[bool, typer.Option(help="Also append sha=<commit> to $GITHUB_OUTPUT.")] = False,
 ) -> None:
     """The full SHA every job of a deploy checks out and tags images with; refused if not on the branch."""
-    import os  # noqa: PLC0415
 
     from idp.release import NotReviewedError, deployable_commit  # noqa: PLC0415
 
@@ -429,8 +430,7 @@ def release_commit(
         raise _fail(str(exc)) from exc
     typer.echo(sha)
     if github_output:
-        with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
-            handle.write(f"sha={sha}\n")
+        _append_github_output(f"sha={sha}\n")
 
 
 @release_app.command("digests")
@@ -509,7 +509,6 @@ def release_show(
     github_output: Annotated[bool, typer.Option(help="Also append commit= and digests= to $GITHUB_OUTPUT.")] = False,
 ) -> None:
     """The env's last validated release (what a rollback restores); refused if it cannot be restored."""
-    import os  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
 
     import boto3  # noqa: PLC0415
@@ -531,8 +530,7 @@ def release_show(
             raise _fail(f"cannot check out {release.commit[:12]}: {added.stderr.strip().splitlines()[-1]}")
     typer.echo(release.to_json())
     if github_output:
-        with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
-            handle.write(f"commit={release.commit}\ndigests={json.dumps(release.digests)}\n")
+        _append_github_output(f"commit={release.commit}\ndigests={json.dumps(release.digests)}\n")
 
 
 def main() -> None:
