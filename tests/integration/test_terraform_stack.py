@@ -31,7 +31,7 @@ from idp.local.api_gateway import ROUTES
 from idp.local.aws_server import Call
 from idp.local.bda_double import ReplayBda
 from idp.local.demo import DemoResult, Fault, run_demo
-from idp.local.iam_actions import action_for, allowed, granted_actions, refused, role_documents
+from idp.local.iam_actions import action_for, allowed, granted_actions, refused, role_documents, statements
 from idp.local.lambda_router import LocalContext, current_function, invoking
 from idp.local.report import render
 from idp.local.samples import SAMPLES
@@ -259,7 +259,7 @@ def outside_the_boundary(local: LocalRun, boundary: str) -> list[str]:
             problems.append(f"{role} carries {carried!r}, not the workload boundary")
         grants = [
             (action, resource)
-            for statement in (s for d in role_documents(iam, role) for s in _statements(d))
+            for statement in (s for d in role_documents(iam, role) for s in statements(d))
             if statement.get("Effect") == "Allow"
             for action in _listed(statement.get("Action", []))
             for resource in _listed(statement.get("Resource", "*"))
@@ -274,11 +274,6 @@ def outside_the_boundary(local: LocalRun, boundary: str) -> list[str]:
 
 def _listed(value: Any) -> list[str]:
     return [str(v) for v in (value if isinstance(value, list) else [value])]
-
-
-def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
-    statements = document.get("Statement", [])
-    return statements if isinstance(statements, list) else [statements]
 
 
 def test_terraform_builds_the_stack_the_system_runs_on_then_plans_nothing_and_destroys_to_nothing(

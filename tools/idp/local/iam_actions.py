@@ -134,7 +134,7 @@ def iam_action(call: Call) -> str | None:
 def granted_actions(documents: Iterable[dict[str, Any]]) -> set[str]:
     """Every action an Allow statement names (as written: patterns stay patterns)."""
     out: set[str] = set()
-    for statement in (s for d in documents for s in _statements(d)):
+    for statement in (s for d in documents for s in statements(d)):
         if statement.get("Effect") == "Allow":
             actions = statement.get("Action", [])
             out |= set(actions if isinstance(actions, list) else [actions])
@@ -146,9 +146,10 @@ def is_read(action: str) -> bool:
     return verb.startswith(READ_VERBS) or action in {"apigateway:GET", "apigateway:HEAD"}
 
 
-def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
-    statements = document.get("Statement", [])
-    return statements if isinstance(statements, list) else [statements]
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A policy document's statements (a single statement may be written without the list)."""
+    found = document.get("Statement", [])
+    return found if isinstance(found, list) else [found]
 
 
 def _matches(patterns: Any, action: str) -> bool:
@@ -161,12 +162,14 @@ def _resource_matches(patterns: Any, resource: str) -> bool:
     return any(fnmatch.fnmatchcase(resource, str(p)) for p in values)
 
 
-def _condition_holds(conditions: dict[str, Any], context: Mapping[str, str]) -> bool:
-    """StringEquals/StringLike/ArnEquals/ArnLike/Bool on the given request context; a key the
-    request does not carry makes its condition false, as in IAM."""
+def condition_holds(conditions: dict[str, Any], context: Mapping[str, str]) -> bool:
+    """StringEquals/StringLike/ArnEquals/ArnLike/Bool on the given request context (keys compared
+    case-insensitively, as IAM does); a key the request does not carry makes its condition false, as
+    in IAM; any other operator is a ValueError (this evaluator does not know it)."""
+    given = {k.lower(): v for k, v in context.items()}
     for operator, pairs in conditions.items():
         for key, expected in pairs.items():
-            actual = context.get(key)
+            actual = given.get(key.lower())
             values = [str(v) for v in (expected if isinstance(expected, list) else [expected])]
             if actual is None:
                 return False
@@ -193,7 +196,7 @@ def allowed(
     """Whether the policies allow the action: an explicit Deny wins, then any Allow.
     Without a resource, statements are judged on actions (and a Deny only when it covers "*");
     without a context, conditions are not evaluated. With them, both are, as IAM does."""
-    statements = [s for d in documents for s in _statements(d)]
+    every = [s for d in documents for s in statements(d)]
 
     def applies(statement: dict[str, Any]) -> bool:
         if "NotAction" in statement:
@@ -203,16 +206,16 @@ def allowed(
         if hit and resource is not None:
             hit = _resource_matches(statement.get("Resource", []), resource)
         if hit and context is not None and statement.get("Condition"):
-            hit = _condition_holds(statement["Condition"], context)
+            hit = condition_holds(statement["Condition"], context)
         return hit
 
     def denies(statement: dict[str, Any]) -> bool:
         covers_all = resource is not None or statement.get("Resource") in ("*", ["*"])
         return statement.get("Effect") == "Deny" and covers_all and applies(statement)
 
-    if any(denies(s) for s in statements):
+    if any(denies(s) for s in every):
         return False
-    return any(s.get("Effect") == "Allow" and applies(s) for s in statements)
+    return any(s.get("Effect") == "Allow" and applies(s) for s in every)
 
 
 def role_documents(iam: Any, role: str) -> list[dict[str, Any]]:

@@ -245,27 +245,16 @@ def s3_logging_target() -> None:
 
 # What a request to the embedded AWS presents to a bucket policy's conditions: it stands in for AWS's
 # HTTPS endpoints. A key missing here makes its condition false, as in AWS (no ...IfExists support).
-REQUEST_CONTEXT = {"aws:securetransport": "true"}
+REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
 
 
 def _condition_holds(conditions: dict[str, dict[str, Any]]) -> bool:
-    for operator, pairs in conditions.items():
-        for key, expected in pairs.items():
-            actual = REQUEST_CONTEXT.get(key.lower())
-            values = [str(v) for v in (expected if isinstance(expected, list) else [expected])]
-            if actual is None:
-                return False
-            if operator == "Bool":
-                ok = actual.lower() in [v.lower() for v in values]
-            elif operator == "StringEquals":
-                ok = actual in values
-            elif operator == "StringLike":
-                ok = any(fnmatch.fnmatchcase(actual, v) for v in values)
-            else:
-                ok = False  # an operator this table does not know never grants or denies here
-            if not ok:
-                return False
-    return True
+    from idp.local.iam_actions import condition_holds  # noqa: PLC0415 - it imports the server, which imports this
+
+    try:
+        return condition_holds(conditions, REQUEST_CONTEXT)
+    except ValueError:
+        return False  # an operator the evaluator does not know never grants or denies here
 
 
 @fix
