@@ -2,14 +2,16 @@
 # Applied by an admin with a GitHub token (GITHUB_TOKEN, scope: repo admin) and dev-account AWS
 # credentials for the state. Reads the account ids and role names from the live tree.
 locals {
-  dev    = read_terragrunt_config("${get_repo_root()}/live/dev/account.hcl").locals
-  test   = read_terragrunt_config("${get_repo_root()}/live/test/account.hcl").locals
-  prod   = read_terragrunt_config("${get_repo_root()}/live/prod/account.hcl").locals
-  region = read_terragrunt_config("${get_repo_root()}/live/dev/eu-west-1/region.hcl").locals
-  owner  = split("/", local.dev.repository)[0]
-  repo   = split("/", local.dev.repository)[1]
-  role   = { for env, acct in { dev = local.dev, test = local.test, prod = local.prod } : env => "arn:aws:iam::${acct.account_id}:role/${local.repo}-${env}" }
-  # GitHub user/team ids of the required reviewers of test and prod: replace with yours.
+  # The env list (live/environments.hcl) and each env's account facts (live/<env>/account.hcl).
+  environments = read_terragrunt_config("${get_repo_root()}/live/environments.hcl").locals.environments
+  accounts     = { for env in local.environments : env.name => read_terragrunt_config("${get_repo_root()}/live/${env.name}/account.hcl").locals }
+  registry     = local.accounts[local.environments[0].name] # the first env's account holds the registry
+  region       = read_terragrunt_config("${get_repo_root()}/live/${local.environments[0].name}/eu-west-1/region.hcl").locals
+  owner        = split("/", local.registry.repository)[0]
+  repo         = split("/", local.registry.repository)[1]
+  role         = { for name, acct in local.accounts : name => "arn:aws:iam::${acct.account_id}:role/${local.repo}-${name}" }
+  # GitHub user/team ids of the required reviewers of every protected env: replace with yours (the
+  # module refuses a protected env without reviewers).
   reviewer_teams = []
   reviewer_users = []
 }
@@ -21,9 +23,9 @@ remote_state {
     if_exists = "overwrite_terragrunt"
   }
   config = {
-    bucket       = local.dev.state_bucket
+    bucket       = local.registry.state_bucket
     key          = "_github/terraform.tfstate"
-    region       = local.dev.state_region
+    region       = local.registry.state_region
     encrypt      = true
     use_lockfile = true
   }
@@ -46,20 +48,20 @@ terraform {
 inputs = {
   repository = local.repo
   environments = {
-    for env, acct in { dev = local.dev, test = local.test, prod = local.prod } : env => {
-      account_id           = acct.account_id
-      region               = local.region.aws_region
-      plan_role_arn        = "${local.role[env]}-plan"
-      apply_role_arn       = "${local.role[env]}-apply"
-      protected            = env != "dev"
-      reviewer_users       = local.reviewer_users
-      reviewer_teams       = local.reviewer_teams
-      wait_timer           = env == "prod" ? 10 : 0
+    for env in local.environments : env.name => {
+      account_id     = local.accounts[env.name].account_id
+      region         = local.region.aws_region
+      plan_role_arn  = "${local.role[env.name]}-plan"
+      apply_role_arn = "${local.role[env.name]}-apply"
+      protected      = env.protected
+      reviewer_users = env.protected ? local.reviewer_users : []
+      reviewer_teams = env.protected ? local.reviewer_teams : []
+      wait_timer     = env.wait_timer
     }
   }
   repository_variables = {
-    AWS_IMAGE_PUSH_ROLE_ARN = "arn:aws:iam::${local.dev.account_id}:role/${local.repo}-image-push"
-    ECR_REGISTRY            = "${local.dev.account_id}.dkr.ecr.${local.region.aws_region}.amazonaws.com"
+    AWS_IMAGE_PUSH_ROLE_ARN = "arn:aws:iam::${local.registry.account_id}:role/${local.repo}-image-push"
+    ECR_REGISTRY            = "${local.registry.account_id}.dkr.ecr.${local.region.aws_region}.amazonaws.com"
     AWS_REGION              = local.region.aws_region
   }
 }

@@ -1,10 +1,12 @@
-# Unit definition shared by live/<env>/<region>/ecr. The repositories live in one account (dev):
+# Unit definition shared by live/<env>/<region>/ecr. The repositories live in one account (the first env's):
 # there the unit creates them; elsewhere it creates nothing and outputs the same repository URLs.
 locals {
-  registry = read_terragrunt_config("${get_repo_root()}/live/dev/account.hcl").locals
+  # The env list (live/environments.hcl): its first env's account holds the registry, the others pull.
+  environments = read_terragrunt_config("${get_repo_root()}/live/environments.hcl").locals.environments
+  registry     = read_terragrunt_config("${get_repo_root()}/live/${local.environments[0].name}/account.hcl").locals
   pullers = [
-    read_terragrunt_config("${get_repo_root()}/live/test/account.hcl").locals.account_id,
-    read_terragrunt_config("${get_repo_root()}/live/prod/account.hcl").locals.account_id,
+    for env in slice(local.environments, 1, length(local.environments)) :
+    read_terragrunt_config("${get_repo_root()}/live/${env.name}/account.hcl").locals.account_id
   ]
 }
 

@@ -3,11 +3,15 @@
 lambdas/<fn>/**                                   -> that function's image
 lambdas/idp_common/**, lambdas/Dockerfile, the runtime lock (uv.lock, pyproject.toml) -> all images
 doc-configs/**                                    -> doc_configs
-modules/**, live/_units/**, terragrunt.hcl, .mise.toml -> infrastructure, every env (the units are every env's)
-live/<env>/**                                     -> infrastructure, that env
+modules/**, live/**, terragrunt.hcl, .mise.toml   -> the units they affect, per env (idp.units: a
+                                                     module -> the units built from it and their
+                                                     dependents; a deleted unit -> its destroy)
 only Markdown / docs/**                           -> docs_only
 anything else (tests/, tools/, .github/, lint config) -> validate only
-A base of forty zeros (GitHub's `before` on a branch's first push) has nothing to diff against: everything.
+New images affect every env's units that read them. The envs are live/environments.hcl's, in
+promotion order; `stages` are the envs a deploy runs: every env when images or doc-configs change
+(they go everywhere), else the envs with units to plan. A base of forty zeros (GitHub's `before` on a
+branch's first push) has nothing to diff against: everything.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
-ENVS = ("dev", "test", "prod")
+from idp import units as unit_model
+from idp.environments import names
+
 ALL_IMAGES = ("lambdas/idp_common/", "lambdas/Dockerfile", "uv.lock", "pyproject.toml", ".dockerignore")
-ALL_INFRA = ("modules/", "live/_units/", "terragrunt.hcl", ".mise.toml")
 NO_COMMIT = "0" * 40
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt")
 
@@ -35,6 +40,9 @@ class Changes:
     infrastructure: bool = False
     envs: list[str] = field(default_factory=list)
     docs_only: bool = False
+    units: dict[str, list[str]] = field(default_factory=dict)  # env -> unit paths to plan (dependency order)
+    destroy: dict[str, list[str]] = field(default_factory=dict)  # env -> deleted unit folders
+    stages: list[dict[str, str]] = field(default_factory=list)  # [{environment, after}] a deploy runs
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -42,7 +50,7 @@ class Changes:
     def github_outputs(self) -> str:
         lines = []
         for key, value in asdict(self).items():
-            lines.append(f"{key}={json.dumps(value) if isinstance(value, list) else str(value).lower()}")
+            lines.append(f"{key}={json.dumps(value) if isinstance(value, list | dict) else str(value).lower()}")
         return "\n".join(lines) + "\n"
 
 
@@ -56,10 +64,8 @@ def is_doc(path: str) -> bool:
     return path.startswith("docs/") or (pure.suffix.lower() in DOC_SUFFIXES and not path.startswith("doc-configs/"))
 
 
-def classify(paths: list[str], functions: list[str]) -> Changes:
-    changes = Changes()
+def images_of(paths: list[str], functions: list[str]) -> list[str]:
     images: set[str] = set()
-    envs: set[str] = set()
     for path in paths:
         if path.startswith(ALL_IMAGES) or path in ALL_IMAGES:
             images.update(functions)
@@ -67,18 +73,30 @@ def classify(paths: list[str], functions: list[str]) -> Changes:
             name = path.split("/")[1]
             if name in functions:
                 images.add(name)
-        if path.startswith("doc-configs/"):
-            changes.doc_configs = True
-        if path.startswith(ALL_INFRA) or path in ALL_INFRA:
-            envs.update(ENVS)
-        elif path.startswith("live/"):
-            env = path.split("/")[1]
-            if env in ENVS:
-                envs.add(env)
-    changes.functions = sorted(images)
-    changes.envs = [e for e in ENVS if e in envs]
-    changes.infrastructure = bool(envs)
+    return sorted(images)
+
+
+def stages(envs: list[str], chosen: list[str]) -> list[dict[str, str]]:
+    """The envs a deploy runs, in promotion order, each with the one it waits for ('' - none)."""
+    run = [env for env in envs if env in chosen]
+    return [{"environment": env, "after": run[i - 1] if i else ""} for i, env in enumerate(run)]
+
+
+def classify(paths: list[str], repo: Path) -> Changes:
+    envs = names(repo)
+    changes = Changes(functions=images_of(paths, function_names(repo)))
+    changes.doc_configs = any(path.startswith("doc-configs/") for path in paths)
+    for env in envs:
+        found = unit_model.affected(repo, env, paths, images=bool(changes.functions))
+        if found.plan:
+            changes.units[env] = found.plan
+        if found.destroy:
+            changes.destroy[env] = found.destroy
+    changes.envs = [env for env in envs if env in changes.units or env in changes.destroy]
+    changes.infrastructure = bool(changes.envs)
     changes.docs_only = bool(paths) and all(is_doc(p) for p in paths)
+    everywhere = bool(changes.functions) or changes.doc_configs
+    changes.stages = stages(envs, envs if everywhere else changes.envs)
     return changes
 
 
@@ -101,9 +119,18 @@ def changed_paths(repo: Path, base: str, head: str) -> list[str]:
 def detect(repo: Path, base: str, head: str = "HEAD") -> Changes:
     if base.strip("0") == "" and len(base) == len(NO_COMMIT):
         return everything(repo)
-    return classify(changed_paths(repo, base, head), function_names(repo))
+    return classify(changed_paths(repo, base, head), repo)
 
 
 def everything(repo: Path) -> Changes:
-    """A full deployment (manual redeploy of a ref): every image, configs, every env."""
-    return Changes(functions=function_names(repo), doc_configs=True, infrastructure=True, envs=list(ENVS))
+    """A full deployment (manual redeploy of a ref, a first push): every image, configs, every unit."""
+    envs = names(repo)
+    every = {env: unit_model.everything(repo, env).plan for env in envs}
+    return Changes(
+        functions=function_names(repo),
+        doc_configs=True,
+        infrastructure=True,
+        envs=envs,
+        units=every,
+        stages=stages(envs, envs),
+    )

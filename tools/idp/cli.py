@@ -241,13 +241,15 @@ def changes_command(
 
     from idp.changes import GitError, detect  # noqa: PLC0415
     from idp.changes import everything as all_changes  # noqa: PLC0415
+    from idp.environments import EnvironmentsError  # noqa: PLC0415
+    from idp.units import UnitsError  # noqa: PLC0415
 
     if base is None and not everything:
         typer.echo("error: give --base REF or --all", err=True)
         raise typer.Exit(2)
     try:
         result = all_changes(repo) if everything else detect(repo, base or "", head)
-    except GitError as exc:
+    except (GitError, EnvironmentsError, UnitsError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(result.to_json())
@@ -258,6 +260,75 @@ def changes_command(
             raise typer.Exit(2)
         with Path(target).open("a", encoding="utf-8") as handle:
             handle.write(result.github_outputs())
+
+
+@app.command("envs")
+def envs_command(
+    github_output: Annotated[
+        bool, typer.Option(help="Append names=<JSON list>, registry=<env>, environments=<JSON> to $GITHUB_OUTPUT.")
+    ] = False,
+    repo: Annotated[Path, typer.Option(help="Repository root.")] = Path(),
+) -> None:
+    """The environments in promotion order (live/environments.hcl), checked against live/<env>/account.hcl."""
+    from idp.environments import EnvironmentsError, github_outputs  # noqa: PLC0415
+
+    try:
+        text = github_outputs(repo.resolve())
+    except EnvironmentsError as exc:
+        raise _fail(str(exc), 2) from exc
+    typer.echo(text, nl=False)
+    if github_output:
+        _append_github_output(text)
+
+
+@app.command("units")
+def units_command(
+    env: Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).")],
+    base: Annotated[str | None, typer.Option(help="Base ref: the units changed since base...head.")] = None,
+    head: Annotated[str, typer.Option(help="Head ref (the checkout).")] = "HEAD",
+    everything: Annotated[bool, typer.Option("--all", help="Every unit of the env (drift, a full redeploy).")] = False,
+    filters_file: Annotated[
+        Path | None, typer.Option(help="Write Terragrunt's --filters-file of the units to plan.")
+    ] = None,
+    destroy_filters_file: Annotated[
+        Path | None, typer.Option(help="Write the --filters-file of the deleted units (planned as destroys).")
+    ] = None,
+    github_output: Annotated[
+        bool, typer.Option(help="Append plan=<count>, destroy=<count>, units=<JSON> to $GITHUB_OUTPUT.")
+    ] = False,
+    repo: Annotated[Path, typer.Option(help="Repository root (a checkout of head).")] = Path(),
+) -> None:
+    """The minimum set of units a change affects in one env, in dependency order (idp.units)."""
+    import json  # noqa: PLC0415
+
+    from idp.changes import GitError, detect  # noqa: PLC0415
+    from idp.environments import EnvironmentsError, names  # noqa: PLC0415
+    from idp.units import Affected, UnitsError  # noqa: PLC0415
+    from idp.units import everything as all_units  # noqa: PLC0415
+
+    if (base is None) == (not everything):
+        raise _fail("give one of --base REF or --all", 2)
+    root = repo.resolve()
+    try:
+        if env not in names(root):
+            raise _fail(f"{env!r} is not in live/environments.hcl (known: {', '.join(names(root))})", 2)
+        if everything:
+            found = all_units(root, env)
+        else:
+            changes = detect(root, base or "", head)
+            found = Affected(changes.units.get(env, []), changes.destroy.get(env, []))
+    except (GitError, EnvironmentsError, UnitsError) as exc:
+        raise _fail(str(exc), 2) from exc
+    for path, which in ((filters_file, "plan"), (destroy_filters_file, "destroy")):
+        if path is not None:  # written only when there is something to run (the job checks the counts)
+            path.unlink(missing_ok=True)
+            if found.plan if which == "plan" else found.destroy:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(found.filters(which), encoding="utf-8")
+    summary = {"plan": found.plan, "destroy": found.destroy}
+    typer.echo(json.dumps(summary))
+    if github_output:
+        _append_github_output(f"plan={len(found.plan)}\ndestroy={len(found.destroy)}\nunits={json.dumps(summary)}\n")
 
 
 @app.command("plan-comment")
@@ -398,15 +469,21 @@ app.add_typer(release_app, name="release")
 
 @release_app.command("env")
 def release_env(
-    env: Annotated[str, typer.Option(help="Environment (a folder of live/).")],
+    env: Annotated[str | None, typer.Option(help="Environment (a folder of live/).")] = None,
+    registry: Annotated[
+        bool, typer.Option("--registry", help="The env whose account holds the registry (live/environments.hcl's first).")
+    ] = False,
     github_output: Annotated[bool, typer.Option(help="Also append the values to $GITHUB_OUTPUT.")] = False,
 ) -> None:
     """Account id, region, state bucket and role ARNs of an env, read from live/<env>/account.hcl."""
 
+    from idp.environments import registry as registry_env  # noqa: PLC0415
     from idp.release import env_info  # noqa: PLC0415
 
+    if (env is None) == (not registry):
+        raise _fail("give one of --env ENV or --registry", 2)
     try:
-        info = env_info(env)
+        info = env_info(env or registry_env())
     except ValueError as exc:
         raise _fail(str(exc), 2) from exc
     typer.echo(info.github_outputs(), nl=False)

@@ -5,8 +5,9 @@ gets what Terragrunt deploys, wired the same way - the units are the only descri
 The translation is textual and small (every rule below); what it cannot translate fails loudly:
 - `dependency.<d>.outputs.<o>` -> `module.<unit of d>.<o>`;
 - `read_terragrunt_config(find_in_parent_folders("env.hcl"|"region.hcl"|"account.hcl")).locals` and
-  `read_terragrunt_config("${get_repo_root()}/live/<any env>/account.hcl").locals` -> the env's values
-  (one embedded account stands in for every account);
+  `read_terragrunt_config("${get_repo_root()}/live/<any env, named or interpolated>/account.hcl").locals`
+  -> the env's values (one embedded account stands in for every account);
+- `read_terragrunt_config("${get_repo_root()}/live/environments.hcl").locals` -> that file's locals;
 - a unit's other locals -> `local.<unit>__<name>`;
 - `get_env("IDP_IMAGE_DIGESTS", "{}")` -> a variable (the local image digests);
 - the root `terragrunt.hcl` inputs (`project`, `environment`) for the modules that declare them.
@@ -42,7 +43,10 @@ SERVICES = (
 )  # fmt: skip
 LOCAL_DIGEST = "sha256:" + "0" * 64  # images are not pulled locally: the handlers run in-process
 _READ_ENV_FILE = re.compile(r'read_terragrunt_config\(find_in_parent_folders\("(env|region|account)\.hcl"\)\)\.locals')
-_READ_ACCOUNT = re.compile(r'read_terragrunt_config\("\$\{get_repo_root\(\)\}/live/[a-z0-9-]+/account\.hcl"\)\.locals')
+_READ_ACCOUNT = re.compile(
+    r'read_terragrunt_config\("\$\{get_repo_root\(\)\}/live/([a-z0-9-]+|\$\{[^}]+\})/account\.hcl"\)\.locals'
+)
+_READ_LIST = 'read_terragrunt_config("${get_repo_root()}/live/environments.hcl").locals'
 _DEPENDENCY = re.compile(r"\bdependency\.([A-Za-z0-9_]+)\.outputs\.")
 _LOCAL = re.compile(r"\blocal\.([A-Za-z0-9_]+)")
 _UNTRANSLATED = ("get_env(", "get_repo_root(", "find_in_parent_folders(", "read_terragrunt_config(", "dependency.")
@@ -72,6 +76,7 @@ def _translate(value: Any, unit: str, dependencies: dict[str, str], unit_locals:
         return value
     text = _READ_ENV_FILE.sub(lambda m: f"local.{m.group(1)}", value)
     text = _READ_ACCOUNT.sub("local.account", text)
+    text = text.replace(_READ_LIST, "local.environments_file")
     text = text.replace('get_env("IDP_IMAGE_DIGESTS", "{}")', "var.image_digests_json")
 
     def dependency(match: re.Match[str]) -> str:
@@ -172,6 +177,7 @@ def compose(
     overrides: unit -> {module variable: value}, e.g. the local run's short timings; only variables the
     unit's module declares (anything else is a CompositionError, never silently dropped)."""
     locals_block: dict[str, Any] = dict(_env_values(env, account))
+    locals_block["environments_file"] = merged_locals(load(REPO_ROOT / "live" / "environments.hcl"))
     modules: dict[str, Any] = {}
     for unit in units:
         block, unit_locals = _unit(unit, base_dir)

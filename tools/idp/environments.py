@@ -1,0 +1,96 @@
+"""The environments, in promotion order, from live/environments.hcl - the one list.
+
+Every consumer reads it here (`idp changes`, `idp envs` for the workflows' matrices) or reads the same
+file in Terragrunt (live/_units/ecr.hcl, live/_github): adding an env is one entry there plus its
+live/<name>/ folder. The first env's account holds the image registry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import hcl2
+
+from idp.hcl import clean, merged_locals
+from idp.paths import REPO_ROOT
+
+LIST_FILE = Path("live") / "environments.hcl"
+NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+MAX_WAIT_MINUTES = 43200  # GitHub's limit for an environment's wait timer (30 days)
+
+
+class EnvironmentsError(ValueError):
+    """The list is missing, malformed or disagrees with live/<name>/account.hcl."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    protected: bool
+    wait_timer: int
+
+
+def _read(path: Path) -> dict[str, object]:
+    if not path.is_file():
+        raise EnvironmentsError(f"{path}: missing - it lists the environments in promotion order")
+    try:
+        with path.open() as handle:
+            return merged_locals(clean(hcl2.load(handle)))
+    except Exception as exc:  # hcl2 raises lark errors of several kinds
+        raise EnvironmentsError(f"{path}: not valid HCL ({str(exc).splitlines()[0]})") from exc
+
+
+def _entry(raw: object, index: int, where: Path) -> Environment:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        raise EnvironmentsError(f'{where}: environments[{index}] needs a name (e.g. {{ name = "dev" }})')
+    name = raw["name"]
+    if not NAME.match(name):
+        raise EnvironmentsError(f"{where}: {name!r} is not an env name (lower case, digits, '-', at most 20)")
+    protected, wait = raw.get("protected", True), raw.get("wait_timer", 0)
+    if not isinstance(protected, bool):
+        raise EnvironmentsError(f"{where}: {name}.protected must be true or false")
+    if not isinstance(wait, int) or isinstance(wait, bool) or not 0 <= wait <= MAX_WAIT_MINUTES:
+        raise EnvironmentsError(f"{where}: {name}.wait_timer must be whole minutes, 0 to {MAX_WAIT_MINUTES}")
+    return Environment(name, protected, wait)
+
+
+def environments(root: Path = REPO_ROOT) -> list[Environment]:
+    """The list, checked against the tree: names unique, each with a live/<name>/account.hcl that says so."""
+    path = root / LIST_FILE
+    raw = _read(path).get("environments")
+    if not isinstance(raw, list) or not raw:
+        raise EnvironmentsError(f"{path}: locals.environments must be a non-empty list")
+    found = [_entry(item, index, path) for index, item in enumerate(raw)]
+    seen: set[str] = set()
+    for env in found:
+        if env.name in seen:
+            raise EnvironmentsError(f"{path}: {env.name!r} is listed twice")
+        seen.add(env.name)
+        account = root / "live" / env.name / "account.hcl"
+        if not account.is_file():
+            raise EnvironmentsError(f"{path}: {env.name!r} has no live/{env.name}/account.hcl - add its folder")
+        said = _read(account).get("environment")
+        if said != env.name:
+            raise EnvironmentsError(f"{account}: environment = {said!r}, but the folder is {env.name!r}")
+    return found
+
+
+def names(root: Path = REPO_ROOT) -> list[str]:
+    return [env.name for env in environments(root)]
+
+
+def registry(root: Path = REPO_ROOT) -> str:
+    """The env whose account holds the image registry (ECR): the first in the list."""
+    return names(root)[0]
+
+
+def github_outputs(root: Path = REPO_ROOT) -> str:
+    found = environments(root)
+    return (
+        f"names={json.dumps([e.name for e in found])}\n"
+        f"registry={found[0].name}\n"
+        f"environments={json.dumps([asdict(e) for e in found])}\n"
+    )
