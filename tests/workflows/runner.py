@@ -278,6 +278,12 @@ class JobRunner:
     def __post_init__(self) -> None:
         self.document = yaml.safe_load(self.workflow.read_text())
         self.definition = self.document["jobs"][self.job]
+        # Inputs not given take their declared default, as GitHub gives them (YAML 1.1 reads `on` as True).
+        triggers = self.document.get("on", self.document.get(True)) or {}
+        declared = (triggers.get("workflow_call") or {}).get("inputs") or {} if isinstance(triggers, dict) else {}
+        for name, spec in declared.items():
+            if name not in self.inputs and "default" in (spec or {}):
+                self.inputs = {**self.inputs, name: spec["default"]}
         self.steps: dict[str, dict[str, Any]] = {}
         self.job_env: dict[str, str] = {}
         self.failed = False
@@ -476,6 +482,8 @@ def _upload(runner: JobRunner, given: dict[str, str]) -> dict[str, str]:
         if given.get("if-no-files-found", "warn") == "error":
             raise WorkflowError(f"upload-artifact: nothing at {source}")
         return {}
+    if target.exists():  # overwrite: the old artifact is deleted, not merged into
+        shutil.rmtree(target)
     if source.is_dir():
         shutil.copytree(source, target, dirs_exist_ok=True)
     else:

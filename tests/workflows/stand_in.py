@@ -4,9 +4,11 @@ Every call is appended to $STAND_IN_LOG as one JSON line: tool, argv, cwd, stdin
 environment a real call would depend on. What it answers comes from $STAND_IN_SCRIPT (rules: the
 first whose words all appear in argv gives stdout and exit code) and, for terragrunt's run queue, the
 behaviour the workflows rely on, as Terragrunt documents it:
-- `run --all ... --json-out-dir D -- plan` writes D/<unit path>/tfplan.json for every unit under the
-  working directory (bootstrap units excluded by `--queue-exclude-dir '_bootstrap/**'`), from the
-  plan JSON the script names; `--out-dir D` writes D/<unit path>/tfplan.tfplan;
+- the queue is every unit under the working directory narrowed by `--filter` / `--filters-file` path
+  expressions (Terragrunt 1.0: positive expressions are a union, `!` ones are removed after them; none
+  positive - every unit); `--queue-exclude-dir` is refused (hidden and deprecated in 1.0);
+- `run --all ... --json-out-dir D -- plan [-destroy]` writes D/<unit path>/tfplan.json for every unit
+  in the queue from the plan JSON the script names; `--out-dir D` writes D/<unit path>/tfplan.tfplan;
 - `run --all ... --out-dir D -- apply` applies the saved plans: every unit must have one, else it fails;
   `run --all -- apply` without one plans and applies each unit in dependency order.
 """
@@ -27,10 +29,28 @@ def option(argv: list[str], name: str) -> str | None:
     return argv[argv.index(name) + 1] if name in argv else None
 
 
+def expressions(argv: list[str]) -> list[str]:
+    found = [argv[i + 1] for i, a in enumerate(argv) if a == "--filter"]
+    for i, a in enumerate(argv):
+        if a == "--filters-file":
+            lines = Path(argv[i + 1]).read_text().splitlines()
+            found += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return found
+
+
+def _matches(unit: Path, expression: str) -> bool:
+    return fnmatch.fnmatch(f"./{unit}", expression) or fnmatch.fnmatch(str(unit), expression)
+
+
 def units(cwd: Path, argv: list[str]) -> list[Path]:
-    excluded = [argv[i + 1] for i, a in enumerate(argv) if a == "--queue-exclude-dir"]
+    if "--queue-exclude-dir" in argv or "--queue-include-dir" in argv:
+        raise SystemExit("terragrunt (stand-in): the queue flags are deprecated in 1.0 - use --filter")
     found = sorted(p.parent.relative_to(cwd) for p in cwd.rglob("terragrunt.hcl") if p.parent != cwd)
-    return [u for u in found if not any(fnmatch.fnmatch(str(u), pattern) for pattern in excluded)]
+    given = expressions(argv)
+    positive = [e for e in given if not e.startswith("!")]
+    negative = [e[1:] for e in given if e.startswith("!")]
+    queue = [u for u in found if any(_matches(u, e) for e in positive)] if positive else found
+    return [u for u in queue if not any(_matches(u, e) for e in negative)]
 
 
 def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:

@@ -157,7 +157,12 @@ def test_changes_on_a_first_push_deploys_everything(machine: Machine) -> None:
     run = machine.job("deploy.yml", "changes", github=github("push", event={"before": ZERO})).run()
     succeeded(run)
     assert sorted(json.loads(run.outputs["functions"])) == sorted(FUNCTIONS)
-    assert (run.outputs["plan"], run.outputs["deploy"]) == ("true", "true")
+    assert json.loads(run.outputs["stages"]) == [  # every env, in live/environments.hcl's order
+        {"environment": "dev", "after": ""},
+        {"environment": "test", "after": "dev"},
+        {"environment": "prod", "after": "test"},
+    ]
+    assert run.outputs["base"] == ""  # every unit
 
 
 def test_changes_since_the_last_run_that_reached_every_env(machine: Machine) -> None:

@@ -8,11 +8,14 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from idp import lint as lint_gate
+
+if TYPE_CHECKING:
+    from idp.units import Affected
 
 app = typer.Typer(
     name="idp",
@@ -281,26 +284,8 @@ def envs_command(
         _append_github_output(text)
 
 
-@app.command("units")
-def units_command(
-    env: Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).")],
-    base: Annotated[str | None, typer.Option(help="Base ref: the units changed since base...head.")] = None,
-    head: Annotated[str, typer.Option(help="Head ref (the checkout).")] = "HEAD",
-    everything: Annotated[bool, typer.Option("--all", help="Every unit of the env (drift, a full redeploy).")] = False,
-    filters_file: Annotated[
-        Path | None, typer.Option(help="Write Terragrunt's --filters-file of the units to plan.")
-    ] = None,
-    destroy_filters_file: Annotated[
-        Path | None, typer.Option(help="Write the --filters-file of the deleted units (planned as destroys).")
-    ] = None,
-    github_output: Annotated[
-        bool, typer.Option(help="Append plan=<count>, destroy=<count>, units=<JSON> to $GITHUB_OUTPUT.")
-    ] = False,
-    repo: Annotated[Path, typer.Option(help="Repository root (a checkout of head).")] = Path(),
-) -> None:
-    """The minimum set of units a change affects in one env, in dependency order (idp.units)."""
-    import json  # noqa: PLC0415
-
+def _affected(repo: Path, env: str, base: str | None, head: str, *, everything: bool) -> tuple[Affected, str]:
+    """(units to plan/destroy in env, the base they were computed from) - one line and exit 2 on bad input."""
     from idp.changes import GitError, detect  # noqa: PLC0415
     from idp.environments import EnvironmentsError, names  # noqa: PLC0415
     from idp.units import Affected, UnitsError  # noqa: PLC0415
@@ -310,25 +295,88 @@ def units_command(
         raise _fail("give one of --base REF or --all", 2)
     root = repo.resolve()
     try:
-        if env not in names(root):
-            raise _fail(f"{env!r} is not in live/environments.hcl (known: {', '.join(names(root))})", 2)
+        known = names(root)
+        if env not in known:
+            raise _fail(f"{env!r} is not in live/environments.hcl (known: {', '.join(known)})", 2)
         if everything:
-            found = all_units(root, env)
-        else:
-            changes = detect(root, base or "", head)
-            found = Affected(changes.units.get(env, []), changes.destroy.get(env, []))
+            return all_units(root, env), ""
+        changes = detect(root, base or "", head)
     except (GitError, EnvironmentsError, UnitsError) as exc:
         raise _fail(str(exc), 2) from exc
-    for path, which in ((filters_file, "plan"), (destroy_filters_file, "destroy")):
-        if path is not None:  # written only when there is something to run (the job checks the counts)
-            path.unlink(missing_ok=True)
-            if found.plan if which == "plan" else found.destroy:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(found.filters(which), encoding="utf-8")
-    summary = {"plan": found.plan, "destroy": found.destroy}
-    typer.echo(json.dumps(summary))
+    return Affected(changes.units.get(env, []), changes.destroy.get(env, [])), base or ""
+
+
+@app.command("units")
+def units_command(
+    env: Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).")],
+    base: Annotated[str | None, typer.Option(help="Base ref: the units changed since base...head.")] = None,
+    head: Annotated[str, typer.Option(help="Head ref (the checkout).")] = "HEAD",
+    everything: Annotated[bool, typer.Option("--all", help="Every unit of the env (drift, a full redeploy).")] = False,
+    repo: Annotated[Path, typer.Option(help="Repository root (a checkout of head).")] = Path(),
+) -> None:
+    """The minimum set of units a change affects in one env, in dependency order (idp.units)."""
+    found, _ = _affected(repo, env, base, head, everything=everything)
+    typer.echo(json.dumps({"plan": found.plan, "destroy": found.destroy}))
+
+
+@app.command("plan-run")
+def plan_run_command(
+    env: Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).")],
+    out: Annotated[Path, typer.Option(help="The plan folder to make (sets, saved plans, plan JSON).")],
+    base: Annotated[str | None, typer.Option(help="Plan the units changed since this commit.")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Plan every unit of the env.")] = False,
+    reviewed: Annotated[
+        Path | None, typer.Option(help="Plan the same sets as this reviewed plan folder (the apply's check).")
+    ] = None,
+    github_output: Annotated[
+        bool, typer.Option(help="Append planned=true, plan=<count>, destroy=<count> to $GITHUB_OUTPUT.")
+    ] = False,
+    repo: Annotated[Path, typer.Option(help="Repository root (a checkout of head).")] = Path(),
+) -> None:
+    """Plan the affected units with Terragrunt (deleted units as destroys, in the base's tree)."""
+    from idp.plans.run import PlanFolder, RunError, plan  # noqa: PLC0415
+
+    folder = PlanFolder(out)
+    if reviewed is not None:
+        if base is not None or everything:
+            raise _fail("--reviewed plans the reviewed sets: give no --base or --all with it", 2)
+        if not reviewed.is_dir():
+            raise _fail(f"{reviewed} is not a plan folder (the plan job's artifact)", 2)
+        folder.copy_sets(PlanFolder(reviewed))
+    else:
+        found, since = _affected(repo, env, base, "HEAD", everything=everything)
+        folder.write_sets(found, since)
+    counts = {name: len(path.read_text().splitlines()) - 1 if path.is_file() else 0
+              for name, path in (("plan", out / "filters"), ("destroy", out / "destroy-filters"))}  # fmt: skip
+    typer.echo(f"plan-run: {counts['plan']} unit(s) to plan, {counts['destroy']} to destroy in {env}")
+    try:
+        plan(repo.resolve(), env, folder)
+    except RunError as exc:
+        raise _fail(str(exc)) from exc
     if github_output:
-        _append_github_output(f"plan={len(found.plan)}\ndestroy={len(found.destroy)}\nunits={json.dumps(summary)}\n")
+        _append_github_output(f"planned=true\nplan={counts['plan']}\ndestroy={counts['destroy']}\n")
+
+
+@app.command("plan-apply")
+def plan_apply_command(
+    env: Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).")],
+    reviewed: Annotated[Path, typer.Option(help="The reviewed plan folder (the plan job's artifact).")],
+    mocked: Annotated[
+        str, typer.Option(help="true: planned from mock outputs - apply the units in dependency order, not as saved.")
+    ] = "false",
+    repo: Annotated[Path, typer.Option(help="Repository root (a checkout of the reviewed commit).")] = Path(),
+) -> None:
+    """Apply exactly the reviewed plan folder: its destroys, then its saved plans."""
+    from idp.plans.run import PlanFolder, RunError, apply  # noqa: PLC0415
+
+    if not reviewed.is_dir():
+        raise _fail(f"{reviewed} is not a plan folder (the plan job's artifact)", 2)
+    if mocked not in {"true", "false"}:
+        raise _fail(f"--mocked {mocked!r}: give true or false", 2)
+    try:
+        apply(repo.resolve(), env, PlanFolder(reviewed), mocked=mocked == "true")
+    except RunError as exc:
+        raise _fail(str(exc)) from exc
 
 
 @app.command("plan-comment")
@@ -338,7 +386,11 @@ def plan_comment_command(
     artifact: Annotated[str | None, typer.Option(help="Where the full plans are (artifact name).")] = None,
     output: Annotated[Path | None, typer.Option(help="Write the comment here instead of stdout.")] = None,
     github_output: Annotated[
-        bool, typer.Option(help="Append fingerprint=<sha256> and mocked=true|false to $GITHUB_OUTPUT.")
+        bool,
+        typer.Option(help="Append fingerprint=<sha256>, mocked=true|false, changes=true|false to $GITHUB_OUTPUT."),
+    ] = False,
+    allow_empty: Annotated[
+        bool, typer.Option(help="No plans (no unit affected, `idp units`): say so instead of failing.")
     ] = False,
 ) -> None:
     """One Markdown PR comment for the env's plans (<= 65,536 characters, secrets masked)."""
@@ -348,15 +400,15 @@ def plan_comment_command(
     from idp.plans.mocks import mocked_units  # noqa: PLC0415
     from idp.plans.model import load_dir  # noqa: PLC0415
 
-    if not plan_dir.is_dir():
+    if not plan_dir.is_dir() and not allow_empty:
         typer.echo(f"error: {plan_dir} is not a folder", err=True)
         raise typer.Exit(2)
     try:
-        plans = load_dir(plan_dir)
+        plans = load_dir(plan_dir) if plan_dir.is_dir() else []
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    if not plans:
+    if not plans and not allow_empty:
         typer.echo(f"error: no tfplan.json under {plan_dir}", err=True)
         raise typer.Exit(2)
     text = render_comment(env, plans, artifact or f"plan-{env}")
@@ -366,13 +418,17 @@ def plan_comment_command(
         output.write_text(text, encoding="utf-8")
     if github_output:
         mocked = "true" if mocked_units(plans) else "false"
-        _append_github_output(f"fingerprint={plan_fingerprint(plans)}\nmocked={mocked}\n")
+        changes = "true" if any(p.has_changes for p in plans) else "false"
+        _append_github_output(f"fingerprint={plan_fingerprint(plans)}\nmocked={mocked}\nchanges={changes}\n")
 
 
 @app.command("plan-verify")
 def plan_verify_command(
     reviewed: Annotated[Path, typer.Option(help="Plan JSON directory that was reviewed (from the PR/plan job).")],
     current: Annotated[Path, typer.Option(help="Plan JSON directory planned just now.")],
+    github_output: Annotated[
+        bool, typer.Option(help="Append fingerprint=<sha256> of the fresh plan to $GITHUB_OUTPUT (match or not).")
+    ] = False,
 ) -> None:
     """Exit 0 when the fresh plan is the reviewed one (fingerprints match), 1 with what differs otherwise."""
     from idp.plans.fingerprint import compare, plan_fingerprint  # noqa: PLC0415
@@ -388,6 +444,8 @@ def plan_verify_command(
     if not old or not new:
         raise _fail(f"no tfplan.json under {reviewed if not old else current}: nothing to compare", 2)
     verdict = compare(old, new)
+    if github_output:
+        _append_github_output(f"fingerprint={plan_fingerprint(new)}\n")
     if verdict.matches:
         typer.echo(f"plan-verify: match (fingerprint {plan_fingerprint(new)})")
         return
@@ -471,7 +529,8 @@ app.add_typer(release_app, name="release")
 def release_env(
     env: Annotated[str | None, typer.Option(help="Environment (a folder of live/).")] = None,
     registry: Annotated[
-        bool, typer.Option("--registry", help="The env whose account holds the registry (live/environments.hcl's first).")
+        bool,
+        typer.Option("--registry", help="The env whose account holds the registry (live/environments.hcl's first)."),
     ] = False,
     github_output: Annotated[bool, typer.Option(help="Also append the values to $GITHUB_OUTPUT.")] = False,
 ) -> None:

@@ -134,6 +134,8 @@ def render(env: str, plans: Sequence[UnitPlan], artifact: str, max_chars: int = 
         head.append(warn)
     changed_units = sum(p.has_changes for p in plans)
     head.append(f"### Terraform plan — `{env}`\n\n{changed_units} of {len(plans)} unit(s) with changes.")
+    if not plans:
+        head.append(f"No unit of `{env}` is affected by this change: nothing to plan.")
     head.append(summary_table(plans))
     footer = f"Plan fingerprint `{fingerprint[:16]}…` — full plans: workflow artifact `{artifact}`."
     sections = [unit_section(p) for p in plans]
