@@ -32,7 +32,7 @@ variable "repository_variables" {
 }
 
 variable "required_checks" {
-  description = "Status checks a PR needs before merging to main (job names of pr.yml)."
+  description = "Status checks a PR needs before merging to main (job names of pr.yml; `plans` stands for every env's plan)."
   type        = list(string)
-  default     = ["changes", "lint-and-test", "security"]
+  default     = ["changes", "lint-and-test", "security", "plans"]
 }

@@ -8,12 +8,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from idp.environments import names
 from idp.hcl import blocks, load, merged_locals
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODULES = REPO_ROOT / "modules"
 LIVE = REPO_ROOT / "live"
-ENVS = ("dev", "test", "prod")
+ENVS = tuple(names())  # live/environments.hcl, in promotion order
 
 
 @dataclass

@@ -8,7 +8,7 @@ import re
 from idp.naming import FUNCTIONS, Names
 from idp_common.settings import SETTINGS_BY_FUNCTION
 from tests.handler_stack import ASL_PATH, FixtureTimings, function_environment
-from tests.infra.hcl_model import LIVE, load, module
+from tests.infra.hcl_model import ENVS, LIVE, load, module
 
 PLACEHOLDER = re.compile(r"\$\{([a-z_]+)_arn\}")
 
@@ -29,7 +29,7 @@ def test_the_handler_test_fixture_sets_the_same_variables() -> None:
 
 
 def test_every_function_is_sized_in_every_env() -> None:
-    for env in ("dev", "test", "prod"):
+    for env in ENVS:
         sizing = load(LIVE / env / "env.hcl")["locals"][0]["functions"]
         assert set(sizing) == set(FUNCTIONS), env
 

@@ -242,7 +242,7 @@ def test_every_parent_folder_lookup_resolves_from_the_unit(unit_config: Path) ->
 
 
 def test_the_bootstrap_region_is_where_the_state_lives() -> None:
-    for env in ("dev", "test", "prod"):
+    for env in ENVS:
         region = merged_locals(load(REPO_ROOT / "live" / env / "_bootstrap" / "region.hcl"))["aws_region"]
         assert region == merged_locals(load(REPO_ROOT / "live" / env / "account.hcl"))["state_region"]
 

@@ -1,9 +1,8 @@
-"""idp changes on throwaway git repositories."""
+"""idp changes on a git copy of this repository's live/ and modules/ trees (tests/tools/repo_tree.py)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,43 +10,23 @@ from typer.testing import CliRunner
 
 from idp.changes import classify
 from idp.cli import app
+from tests.tools.repo_tree import append, git, infrastructure_repo, write
 
 FUNCTIONS = ["bda_orchestrator", "sqs_poller", "status_updater"]
+ENVS = ["dev", "test", "prod"]
 runner = CliRunner()
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
-
-
-def write(repo: Path, path: str, text: str = "x\n") -> None:
-    target = repo / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
+NOTHING = {"units": {}, "destroy": {}, "stages": []}
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "t@example.com")
-    git(tmp_path, "config", "user.name", "t")
-    for fn in FUNCTIONS:
-        write(tmp_path, f"lambdas/{fn}/app.py", "def handler(e, c): ...\n")
-    for path in (
-        "lambdas/idp_common/x.py",
-        "doc-configs/passport/config.json",
-        "modules/api/main.tf",
-        "live/dev/account.hcl",
-        "live/prod/account.hcl",
-        "README.md",
-        "tests/test_x.py",
-        "docs/a.md",
-    ):
-        write(tmp_path, path)
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-qm", "base")
-    git(tmp_path, "checkout", "-qb", "feature")
-    return tmp_path
+    root = infrastructure_repo(
+        tmp_path / "repo",
+        FUNCTIONS,
+        ("lambdas/idp_common/x.py", "doc-configs/passport/config.json", "README.md", "tests/test_x.py", "docs/a.md"),
+    )
+    git(root, "checkout", "-qb", "feature")
+    return root
 
 
 def changes(repo: Path) -> dict[str, object]:
@@ -58,15 +37,24 @@ def changes(repo: Path) -> dict[str, object]:
     return dict(json.loads(result.output))
 
 
+def every_env(envs: list[str]) -> list[dict[str, str]]:
+    return [{"environment": env, "after": envs[i - 1] if i else ""} for i, env in enumerate(envs)]
+
+
 def test_one_function(repo: Path) -> None:
     write(repo, "lambdas/sqs_poller/app.py", "changed\n")
-    assert changes(repo) == {
+    result = changes(repo)
+    assert {k: result[k] for k in ("functions", "doc_configs", "docs_only")} == {
         "functions": ["sqs_poller"],
         "doc_configs": False,
-        "infrastructure": False,
-        "envs": [],
         "docs_only": False,
     }
+    # New images reach every env through the units that read them (compute and its dependents).
+    assert result["envs"] == ENVS
+    assert result["units"]["dev"] == [  # type: ignore[index]
+        "eu-west-1/compute", "eu-west-1/api", "eu-west-1/orchestration", "eu-west-1/monitoring"
+    ]  # fmt: skip
+    assert result["stages"] == every_env(ENVS)
 
 
 def test_shared_library_rebuilds_every_function_found_on_disk(repo: Path) -> None:
@@ -84,14 +72,17 @@ def test_configs_only(repo: Path) -> None:
     write(repo, "doc-configs/passport/config.json", "{}\n")
     result = changes(repo)
     assert (result["doc_configs"], result["functions"], result["infrastructure"]) == (True, [], False)
+    assert result["stages"] == every_env(ENVS)  # doc-configs are published to every env, in order
 
 
 def test_modules_touch_every_env_and_live_only_its_own(repo: Path) -> None:
-    write(repo, "live/prod/account.hcl", "changed\n")
-    assert changes(repo)["envs"] == ["prod"]
-    write(repo, "modules/api/main.tf", "changed\n")
+    append(repo, "live/prod/eu-west-1/region.hcl")
     result = changes(repo)
-    assert (result["infrastructure"], result["envs"]) == (True, ["dev", "test", "prod"])
+    assert result["envs"] == ["prod"]
+    assert result["stages"] == [{"environment": "prod", "after": ""}]
+    append(repo, "modules/api/main.tf")
+    result = changes(repo)
+    assert (result["infrastructure"], result["envs"]) == (True, ENVS)
 
 
 def test_docs_only_and_validate_only(repo: Path) -> None:
@@ -100,19 +91,21 @@ def test_docs_only_and_validate_only(repo: Path) -> None:
     assert changes(repo)["docs_only"] is True
     write(repo, "tests/test_x.py", "changed\n")
     result = changes(repo)  # tests/ changed since main too: validate only, not docs only
-    assert result == {"functions": [], "doc_configs": False, "infrastructure": False, "envs": [], "docs_only": False}
+    assert result == {
+        "functions": [], "doc_configs": False, "infrastructure": False, "envs": [], "docs_only": False, **NOTHING
+    }  # fmt: skip
 
 
 def test_deleted_and_renamed_files_count(repo: Path) -> None:
-    git(repo, "rm", "-q", "live/dev/account.hcl")
+    git(repo, "rm", "-rq", "live/dev/eu-west-1/monitoring")
     git(repo, "mv", "lambdas/status_updater/app.py", "lambdas/bda_orchestrator/moved.py")
     result = changes(repo)
-    assert result["envs"] == ["dev"]
+    assert result["destroy"] == {"dev": ["eu-west-1/monitoring"]}
     assert result["functions"] == ["bda_orchestrator"]  # status_updater no longer has a handler on disk
 
 
 def test_github_output(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(repo, "lambdas/sqs_poller/app.py", "changed\n")
+    write(repo, "doc-configs/passport/config.json", "changed\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "c")
     out = tmp_path / "gh-output"
@@ -120,11 +113,14 @@ def test_github_output(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     result = runner.invoke(app, ["changes", "--base", "main", "--repo", str(repo), "--github-output"])
     assert result.exit_code == 0
     assert out.read_text().splitlines() == [
-        'functions=["sqs_poller"]',
-        "doc_configs=false",
+        "functions=[]",
+        "doc_configs=true",
         "infrastructure=false",
         "envs=[]",
         "docs_only=false",
+        "units={}",
+        "destroy={}",
+        f"stages={json.dumps(every_env(ENVS))}",
     ]
 
 
@@ -134,16 +130,19 @@ def test_bad_ref_is_a_usage_error(repo: Path) -> None:
     assert "git diff" in result.output
 
 
-def test_classify_ignores_unknown_envs_and_empty_diffs() -> None:
-    assert classify(["live/staging/x.hcl"], FUNCTIONS).envs == []
-    assert classify([], FUNCTIONS).docs_only is False
+def test_classify_ignores_unknown_envs_and_empty_diffs(repo: Path) -> None:
+    assert classify(["live/staging/x.hcl"], repo).envs == []  # not in live/environments.hcl
+    assert classify([], repo).docs_only is False
 
 
 def test_a_unit_definition_is_every_envs(repo: Path) -> None:
     """live/_units/<unit>.hcl is included by that unit in every env: a change there deploys to all."""
-    write(repo, "live/_units/compute.hcl", "changed\n")
+    append(repo, "live/_units/compute.hcl")
     result = changes(repo)
-    assert (result["infrastructure"], result["envs"]) == (True, ["dev", "test", "prod"])
+    assert (result["infrastructure"], result["envs"]) == (True, ENVS)
+    assert result["units"]["test"] == [  # type: ignore[index]
+        "eu-west-1/compute", "eu-west-1/api", "eu-west-1/orchestration", "eu-west-1/monitoring"
+    ]  # fmt: skip
 
 
 def test_a_first_push_deploys_everything(repo: Path) -> None:
@@ -151,5 +150,7 @@ def test_a_first_push_deploys_everything(repo: Path) -> None:
     result = runner.invoke(app, ["changes", "--base", "0" * 40, "--repo", str(repo)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert (data["infrastructure"], data["doc_configs"], data["envs"]) == (True, True, ["dev", "test", "prod"])
+    assert (data["infrastructure"], data["doc_configs"], data["envs"]) == (True, True, ENVS)
+    assert len(data["units"]["prod"]) == 8
+    assert data["stages"] == every_env(ENVS)
     assert data["functions"] == sorted(FUNCTIONS)

@@ -521,6 +521,22 @@ def _build_push(runner: JobRunner, given: dict[str, str]) -> dict[str, str]:
     return {"digest": "sha256:" + hashlib.sha256(seed).hexdigest()}
 
 
+def _mise(runner: JobRunner, given: dict[str, str]) -> dict[str, str]:
+    """jdx/mise-action without a version installs mise's latest release: a version must be given."""
+    if not re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", given.get("version", "")):
+        raise WorkflowError(f"mise-action: version {given.get('version')!r} is not a mise release (YYYY.M.P)")
+    return {}
+
+
+def _attest(runner: JobRunner, given: dict[str, str]) -> dict[str, str]:
+    """actions/attest-build-provenance by digest: a sha256 digest and the image's repository name."""
+    if not re.fullmatch(r"sha256:[0-9a-f]{64}", given.get("subject-digest", "")):
+        raise WorkflowError(f"attest: subject-digest {given.get('subject-digest')!r} is not sha256:<hex>")
+    if "/" not in given.get("subject-name", "") or "@" in given["subject-name"] or ":" in given["subject-name"]:
+        raise WorkflowError(f"attest: subject-name {given.get('subject-name')!r} is not registry/repository")
+    return {"attestation-id": "1"}
+
+
 def _file_input(key: str) -> ActionStandIn:
     """An action that reads a file the job wrote: the file must exist (relative paths: the workspace)."""
 
@@ -540,9 +556,10 @@ ACTIONS: dict[str, ActionStandIn] = {
     "docker/setup-qemu-action": _no_op,
     "docker/setup-buildx-action": _no_op,
     "docker/build-push-action": _build_push,
+    "actions/attest-build-provenance": _attest,
     "aquasecurity/setup-trivy": _no_op,  # trivy itself is a stand-in on PATH
     "actions/checkout": _checkout,
-    "jdx/mise-action": _no_op,  # the pinned toolchain is on this machine's PATH already
+    "jdx/mise-action": _mise,  # the pinned toolchain is on this machine's PATH already
     "actions/cache": _no_op,
     "aws-actions/configure-aws-credentials": _credentials,
     "actions/upload-artifact": _upload,

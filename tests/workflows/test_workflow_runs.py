@@ -248,18 +248,23 @@ def test_a_build_leg_tags_by_commit_in_the_registry_account_and_uploads_its_dige
     commit = git("rev-parse", "HEAD")
     assert lookup["argv"][lookup["argv"].index("--image-ids") + 1] == f"imageTag={commit}"
     assert ("actions/checkout", {"ref": commit, "persist-credentials": "false"}) in machine_runs(machine)
+    attested = [given for action, given in machine_runs(machine) if action == "actions/attest-build-provenance"]
+    # Provenance by digest, kept by GitHub: the pushed image stays the single-platform manifest Lambda takes.
+    assert attested == [
+        {"subject-name": f"{info.ecr_registry}/idp/sqs-poller", "subject-digest": digest, "push-to-registry": "false"}
+    ]
 
 
 def machine_runs(machine: Machine) -> list[tuple[str, dict[str, str]]]:
     return [use for runner in machine.runners for use in runner.recorded]
 
 
-def seed_release(machine: Machine) -> dict[str, str]:
+def seed_release(machine: Machine, env: str = "dev") -> dict[str, str]:
     """The manifest the previous deploy recorded (digests of every function)."""
-    info = env_info("dev")
+    info = env_info(env)
     digests = dict.fromkeys(FUNCTIONS, "sha256:" + "a" * 64)
     machine.server.client("ssm", info.region).put_parameter(
-        Name=manifest_parameter("dev"), Value=json.dumps(digests), Type="String"
+        Name=manifest_parameter(env), Value=json.dumps(digests), Type="String"
     )
     return digests
 
@@ -319,20 +324,139 @@ def test_the_apply_job_applies_the_reviewed_plan_records_the_release_and_the_aud
     assert audit["argv"][3].startswith(f"s3://idp-dev-audit-{info.account_id}-{info.region}/deployments/")
 
 
-def test_the_apply_job_refuses_a_plan_that_is_not_the_reviewed_one(machine: Machine) -> None:
+def script(machine: Machine, **changes: Any) -> None:
+    """Change what the stand-ins answer from now on (e.g. plan_json: what Terraform plans next)."""
+    path = Path(machine.env["STAND_IN_SCRIPT"])
+    path.write_text(json.dumps(json.loads(path.read_text()) | changes))
+
+
+def test_a_stale_reviewed_plan_is_refused_the_fresh_plan_posted_and_applied_on_a_rerun(machine: Machine) -> None:
     seed_release(machine)
     build(machine, "sqs_poller")
     plan = plan_dev(machine)
     succeeded(plan)
-    script = json.loads(Path(machine.env["STAND_IN_SCRIPT"]).read_text())
-    script["plan_json"] = str(REPO_ROOT / "tests" / "fixtures" / "plans" / "no-changes.json")  # drift since review
-    Path(machine.env["STAND_IN_SCRIPT"]).write_text(json.dumps(script))
+    drifted = REPO_ROOT / "tests" / "fixtures" / "plans" / "no-changes.json"  # another run applied since review
+    script(machine, plan_json=str(drifted))
     apply = apply_dev(machine, plan, NO_API)
     assert apply.status == "failure"
-    assert apply.step("Plan again and verify it is the reviewed plan").outcome == "failure"
+    verify = apply.step("Plan again and verify it is the reviewed plan")
+    assert verify.outcome == "failure"
+    assert "the fresh plan differs from the reviewed one" in verify.output
     assert apply.step("Apply the reviewed plan").outcome == "skipped"
     assert not [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
     assert apply.step("Audit record").outcome == "success"  # if: always() - the refusal is audited too
+    # The fresh plan is posted for review: in the job summary, and as the env's plan artifact.
+    assert "The reviewed plan of `dev` is stale" in apply.summary
+    assert "0 of 8 unit(s) with changes." in apply.summary
+    fresh = machine.artifacts / "plan-dev"
+    assert (fresh / "filters").read_text() == (machine.tmp / "_plan.yml-plan-1" / "plan" / "filters").read_text()
+    assert "0 of 8 unit(s) with changes." in (fresh / "comment.md").read_text()
+    # Re-running the job (its reviewers approve again) applies the fresh plan: nothing changed since.
+    rerun = apply_dev(machine, plan, NO_API)
+    succeeded(rerun)
+    applied = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
+    assert len(applied) == 1
+    audit = json.loads([c for c in machine.calls("aws") if c["argv"][:2] == ["s3", "cp"]][-1]["stdin"])
+    assert audit["plan_fingerprint"] != plan.outputs["fingerprint"]  # the plan applied is the fresh one
+
+
+def test_a_refresh_that_changes_nothing_is_not_a_stale_plan(machine: Machine) -> None:
+    """Only what Terraform will change is compared: a refreshed no-op resource (e.g. the BDA project's
+    blueprint list, changed by `idp configs publish`, ignored by Terraform) does not refuse the apply."""
+    seed_release(machine)
+    build(machine, "sqs_poller")
+    plan = plan_dev(machine)
+    succeeded(plan)
+    refreshed = json.loads(PLAN_FIXTURE.read_text())
+    noop = next(r for r in refreshed["resource_changes"] if r["change"]["actions"] == ["no-op"])
+    noop["change"]["before"] = {**(noop["change"]["before"] or {}), "refreshed_only": "new value"}
+    noop["change"]["after"] = noop["change"]["before"]
+    path = machine.tmp / "refreshed.json"
+    path.write_text(json.dumps(refreshed))
+    script(machine, plan_json=str(path))
+    succeeded(apply_dev(machine, plan, NO_API))
+
+
+def test_an_env_waits_for_the_env_before_it_in_the_same_run(machine: Machine) -> None:
+    """The deploy's matrix runs one stage at a time; GitHub documents creation order, not start order. A
+    stage whose predecessor has not finished in this run stops before planning anything."""
+    seed_release(machine, "test")
+    early = machine.job("_plan.yml", "plan", inputs={"environment": "test", "after": "dev"}, github=github("push"))
+    run = early.run()
+    assert run.status == "failure"
+    assert run.step("The previous env finished in this run").outcome == "failure"
+    assert machine.calls("terragrunt") == []
+    done = machine.job(
+        "_stage.yml",
+        "promoted",
+        inputs={"environment": "dev", "ref": git("rev-parse", "HEAD")},
+        needs={"plan": {"result": "success", "outputs": {}}, "apply": {"result": "skipped", "outputs": {}}},
+        github=github("push"),
+    ).run()
+    succeeded(done)
+    marker = json.loads((machine.artifacts / "promoted-dev" / "dev.json").read_text())
+    assert marker == {"environment": "dev", "commit": git("rev-parse", "HEAD"), "apply": "skipped"}
+    succeeded(
+        machine.job("_plan.yml", "plan", inputs={"environment": "test", "after": "dev"}, github=github("push")).run()
+    )
+
+
+def stage_job_runs(job: str, **needs_and_inputs: Any) -> bool:
+    """Whether _stage.yml's job starts, by its own `if:` (GitHub asks an env's reviewers only then)."""
+    stage = JobRunner(WORKFLOWS / "_stage.yml", job, Path("/nonexistent"), Path("/nonexistent"), **needs_and_inputs)
+    return stage.condition(stage.definition.get("if"))
+
+
+def test_an_env_whose_plan_changes_nothing_is_skipped_without_an_approval(machine: Machine) -> None:
+    script(machine, plan_json=str(REPO_ROOT / "tests" / "fixtures" / "plans" / "no-changes.json"))
+    seed_release(machine, "prod")
+    plan = machine.job("_plan.yml", "plan", inputs={"environment": "prod"}, github=github("push")).run()
+    succeeded(plan)
+    assert plan.outputs["changes"] == "false"
+    needs = {"plan": {"result": "success", "outputs": {"changes": plan.outputs["changes"]}}}
+    assert not stage_job_runs("apply", needs=needs, inputs={"doc-configs": False})
+    assert stage_job_runs("apply", needs=needs, inputs={"doc-configs": True})  # configs to publish: reviewed
+    changed = {"plan": {"result": "success", "outputs": {"changes": "true"}}}
+    assert stage_job_runs("apply", needs=changed, inputs={"doc-configs": False})
+    skipped = {**needs, "apply": {"result": "skipped", "outputs": {}}}
+    assert stage_job_runs("promoted", needs=skipped, inputs={})  # the next env may go on
+    rejected = {**needs, "apply": {"result": "failure", "outputs": {}}}
+    assert not stage_job_runs("promoted", needs=rejected, inputs={})  # a rejected or failed env stops it
+
+
+def test_a_deleted_unit_is_planned_as_a_destroy_in_the_base_tree_and_applied_after_review(machine: Machine) -> None:
+    workspace = machine.workspace
+    base = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
+    subprocess.run(["git", "-C", str(workspace), "rm", "-rq", "live/dev/eu-west-1/monitoring"], check=True)
+    subprocess.run(["git", "-C", str(workspace), "-c", "user.name=x", "-c", "user.email=x@example.com",
+                    "commit", "-qm", "remove monitoring"], check=True)  # fmt: skip
+    destroying = json.loads(PLAN_FIXTURE.read_text())
+    for change in destroying["resource_changes"]:
+        change["change"]["actions"] = ["delete"]
+    path = machine.tmp / "destroy.json"
+    path.write_text(json.dumps(destroying))
+    script(machine, plan_json=str(path))
+    seed_release(machine)
+    plan = machine.job("_plan.yml", "plan", inputs={"environment": "dev", "base": base}, github=github("push")).run()
+    succeeded(plan)
+    planned = machine.calls("terragrunt")
+    assert [c["argv"][-3:] for c in planned] == [["plan", "-destroy", "-lock-timeout=5m"]]  # nothing else moves
+    tree = machine.tmp / "_plan.yml-plan-0" / "plan-base-tree"
+    assert Path(planned[0]["cwd"]) == tree / "live" / "dev"
+    assert (tree / "live" / "dev" / "eu-west-1" / "monitoring" / "terragrunt.hcl").is_file()
+    reviewed = machine.artifacts / "plan-dev"
+    assert (reviewed / "destroy-filters").read_text() == "./eu-west-1/monitoring\n!./_bootstrap/**\n"
+    assert not (reviewed / "filters").exists()
+    comment = (reviewed / "comment.md").read_text()
+    assert "will be destroyed or replaced" in comment  # the destroy banner
+    assert "eu-west-1/monitoring" in comment
+    apply = apply_dev(machine, plan, NO_API)
+    succeeded(apply)
+    destroyed = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
+    assert len(destroyed) == 1
+    assert destroyed[0]["argv"][destroyed[0]["argv"].index("--out-dir") + 1].endswith("reviewed/destroy-bin")
+    assert Path(destroyed[0]["cwd"]).parent.parent.name == "reviewed-base-tree"
 
 
 def test_a_dispatch_deploys_the_commit_it_names_if_it_is_on_main(machine: Machine) -> None:
@@ -554,3 +678,35 @@ def test_a_failed_pr_plan_replaces_the_sticky_comment_with_that_fact(machine: Ma
     assert sticky == [{"header": "plan-dev", "path": str(failed)}]  # the same comment, replaced
     assert "The plan of `dev` failed" in failed.read_text()
     assert "actions/runs/4242" in failed.read_text()
+
+
+@pytest.mark.parametrize(
+    ("touched", "says"),
+    [('["dev"]', "a new plan for"), ('["test"]', "This pull request no longer changes `dev`")],
+    ids=["still touched", "no longer touched"],
+)
+def test_a_new_commit_marks_the_posted_plan_outdated(machine: Machine, touched: str, says: str) -> None:
+    event = pull_request(machine)
+    event["event"]["pull_request"]["head"] = {"sha": "f" * 40}
+    run = machine.job(
+        "pr.yml", "outdated", matrix={"environment": "dev"}, needs={"changes": {"outputs": {"envs": touched}}},
+        github=event,
+    ).run()  # fmt: skip
+    succeeded(run)
+    sticky = [given for action, given in machine_runs(machine) if action == "marocchino/sticky-pull-request-comment"]
+    assert sticky == [{"header": "plan-dev", "path": "outdated.md", "only_update": "true"}]  # never a new comment
+    assert says in (machine.workspace / "outdated.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("envs", "result", "passes"),
+    [('["dev", "prod"]', "success", True), ('["dev"]', "failure", False), ("[]", "skipped", True),
+     ('["dev"]', "skipped", False)],
+    ids=["all planned", "a plan failed", "nothing to plan", "plans never ran"],
+)  # fmt: skip
+def test_the_required_plans_check_fails_unless_every_touched_env_planned(
+    machine: Machine, envs: str, result: str, passes: bool
+) -> None:
+    needs = {"changes": {"outputs": {"envs": envs}}, "plan": {"result": result, "outputs": {}}}
+    run = machine.job("pr.yml", "plans", needs=needs, github=pull_request(machine)).run()
+    assert (run.status == "success") == passes

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -109,20 +111,25 @@ def test_no_job_assumes_an_apply_role_without_an_environment() -> None:
                 assert job["concurrency"]["group"] == "deploy-${{ inputs.environment }}"
 
 
-def test_prod_needs_test_needs_dev() -> None:
+def test_envs_are_promoted_one_at_a_time_in_the_lists_order() -> None:
+    """deploy.yml names no env: its stages come from `idp changes` (live/environments.hcl's order), run
+    one at a time, a failure or rejection stops the rest, and each stage checks its predecessor."""
     deploy = jobs(WORKFLOWS / "deploy.yml")
-
-    def ancestors(job: str) -> set[str]:
-        needs = deploy[job].get("needs", [])
-        needs = [needs] if isinstance(needs, str) else needs
-        return set(needs).union(*(ancestors(n) for n in needs)) if needs else set()
-
-    assert {"apply-test", "apply-dev", "build", "changes"} <= ancestors("apply-prod")
-    assert {"apply-dev", "plan-test"} <= ancestors("apply-test")
-    for env in ("dev", "test", "prod"):
-        call = deploy[f"apply-{env}"]
-        assert call["uses"] == "./.github/workflows/_apply.yml"
-        assert call["with"]["environment"] == env
+    stage = deploy["deploy"]
+    assert stage["uses"] == "./.github/workflows/_stage.yml"
+    assert stage["strategy"]["max-parallel"] == 1
+    assert stage["strategy"]["fail-fast"] is True
+    assert stage["strategy"]["matrix"]["stage"] == "${{ fromJSON(needs.changes.outputs.stages) }}"
+    assert stage["with"]["environment"] == "${{ matrix.stage.environment }}"
+    assert stage["with"]["after"] == "${{ matrix.stage.after }}"
+    assert set(stage["needs"]) == {"changes", "build"}
+    inner = jobs(WORKFLOWS / "_stage.yml")
+    assert inner["plan"]["with"]["after"] == "${{ inputs.after }}"
+    assert inner["apply"]["needs"] == "plan"
+    assert inner["apply"]["uses"] == "./.github/workflows/_apply.yml"
+    guard = jobs(WORKFLOWS / "_plan.yml")["plan"]["steps"][0]
+    assert guard["with"]["name"] == "promoted-${{ inputs.after }}"
+    assert set(inner["promoted"]["needs"]) == {"plan", "apply"}
 
 
 def test_build_matrix_is_fed_from_the_changes_job_and_guarded() -> None:
@@ -162,6 +169,29 @@ def test_toolchain_versions_come_from_mise_only() -> None:
         text = path.read_text()
         assert "terraform_version" not in text, f"{path.name} pins terraform itself"
         assert "terragrunt_version" not in text, f"{path.name} pins terragrunt itself"
+
+
+@pytest.mark.parametrize(
+    ("line", "version"), [('min_version = "2026.9.15"\n', "2026.9.15"), ("", None)], ids=["pinned", "missing"]
+)
+def test_mise_itself_is_installed_at_the_version_mise_toml_pins(tmp_path: Path, line: str, version: str | None) -> None:
+    """The setup action's first step, run: it reads min_version, or fails (mise-action would take latest)."""
+    action = load(REPO_ROOT / ".github" / "actions" / "setup" / "action.yml")
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "mise")
+    mise_action = next(s for s in action["runs"]["steps"] if "jdx/mise-action@" in str(s.get("uses")))
+    assert mise_action["with"]["version"] == "${{ steps.mise.outputs.version }}"
+    (tmp_path / ".mise.toml").write_text(line + '[tools]\nterraform = "1.15.6"\n')
+    out = tmp_path / "out"
+    done = subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path, env={**os.environ,
+                          "GITHUB_OUTPUT": str(out)}, capture_output=True, text=True, check=False)  # fmt: skip
+    if version is None:
+        assert done.returncode != 0
+        assert "no min_version" in done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+        assert out.read_text() == f"version={version}\n"
+    pinned = re.search(r'^min_version = "(.+)"$', (REPO_ROOT / ".mise.toml").read_text(), re.M)
+    assert pinned is not None  # and the repository's own file has it
 
 
 # What a step's working directory looks like at run time, for the expressions the workflows use.
