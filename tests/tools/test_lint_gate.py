@@ -152,6 +152,20 @@ def test_template_injection_fails_zizmor(tree: Path) -> None:
     assert "template-injection" in output
 
 
+def test_zizmor_runs_pedantic(tree: Path) -> None:
+    """An unnamed job with an unexplained permission is only a pedantic finding: the gate fails on it."""
+    write(
+        tree,
+        ".github/workflows/plain.yml",
+        "name: plain\non: push\npermissions: {}\nconcurrency:\n  group: plain\n  cancel-in-progress: false\n"
+        "jobs:\n  a:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n    permissions:\n      contents: read\n"
+        "    steps:\n      - run: echo ok\n",
+    )
+    code, output = lint_cli(tree, "zizmor")
+    assert code == 1
+    assert "anonymous-definition" in output or "undocumented-permissions" in output
+
+
 def test_type_error_fails_mypy(tree: Path) -> None:
     write(tree, "lambdas/idp_common/broken.py", "def f(x: int) -> str:\n    return x\n")
     code, output = lint_cli(tree, "mypy")

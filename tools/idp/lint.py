@@ -158,7 +158,7 @@ def check_actionlint(root: Path) -> Outcome:
 def check_zizmor(root: Path) -> Outcome:
     if not workflow_files(root) and not action_files(root):
         return Outcome("zizmor", Status.NOTHING)
-    return run_tool("zizmor", [venv_tool("zizmor"), "--offline", "--no-progress", ".github"], root)
+    return run_tool("zizmor", [venv_tool("zizmor"), "--offline", "--pedantic", "--no-progress", ".github"], root)
 
 
 def check_jsonschema(root: Path) -> Outcome:
