@@ -43,13 +43,18 @@ def repo(tmp_path: Path) -> tuple[Path, str]:
     return root, base
 
 
+def planned(root: Path, base: str, folder: Path, found: Affected) -> PlanFolder:
+    made = PlanFolder(folder)
+    made.write_sets(found, base)
+    plan(root, "dev", made)
+    return made
+
+
 def test_plans_the_set_in_the_checkout_and_the_deleted_units_in_the_base_tree(
     repo: tuple[Path, str], stand_ins: Path, tmp_path: Path
 ) -> None:
     root, base = repo
-    folder = PlanFolder(tmp_path / "plan")
-    folder.write_sets(Affected(["eu-west-1/api"], ["eu-west-1/monitoring"]), base)
-    plan(root, "dev", folder)
+    planned(root, base, tmp_path / "plan", Affected(["eu-west-1/api"], ["eu-west-1/monitoring"]))
     made = calls(stand_ins)
     assert [c["cwd"] for c in made] == [str(root / "live/dev"), str(tmp_path / "plan-base-tree/live/dev")]
     assert made[1]["argv"][-3:] == ["plan", "-destroy", "-lock-timeout=5m"]  # type: ignore[index]
@@ -62,9 +67,7 @@ def test_applies_the_destroys_first_then_the_saved_plans(
     repo: tuple[Path, str], stand_ins: Path, tmp_path: Path
 ) -> None:
     root, base = repo
-    folder = PlanFolder(tmp_path / "plan")
-    folder.write_sets(Affected(["eu-west-1/api"], ["eu-west-1/monitoring"]), base)
-    plan(root, "dev", folder)
+    folder = planned(root, base, tmp_path / "plan", Affected(["eu-west-1/api"], ["eu-west-1/monitoring"]))
     apply(root, "dev", folder, mocked=False)
     applied = [c for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]
     assert [Path(str(c["cwd"])).parent.parent.name for c in applied] == ["plan-base-tree", "repo"]
@@ -75,9 +78,7 @@ def test_a_plan_from_mocks_is_applied_unit_by_unit_not_as_saved(
     repo: tuple[Path, str], stand_ins: Path, tmp_path: Path
 ) -> None:
     root, base = repo
-    folder = PlanFolder(tmp_path / "plan")
-    folder.write_sets(Affected(["eu-west-1/api"], []), base)
-    plan(root, "dev", folder)
+    folder = planned(root, base, tmp_path / "plan", Affected(["eu-west-1/api"], []))
     apply(root, "dev", folder, mocked=True)
     applied = [c for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]
     assert len(applied) == 1

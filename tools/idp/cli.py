@@ -334,7 +334,7 @@ def plan_run_command(
     repo: Annotated[Path, typer.Option(help="Repository root (a checkout of head).")] = Path(),
 ) -> None:
     """Plan the affected units with Terragrunt (deleted units as destroys, in the base's tree)."""
-    from idp.plans.run import PlanFolder, RunError, plan  # noqa: PLC0415
+    from idp.plans.run import DESTROY_FILTERS, FILTERS, PlanFolder, RunError, plan  # noqa: PLC0415
 
     folder = PlanFolder(out)
     if reviewed is not None:
@@ -346,8 +346,7 @@ def plan_run_command(
     else:
         found, since = _affected(repo, env, base, "HEAD", everything=everything)
         folder.write_sets(found, since)
-    counts = {name: len(path.read_text().splitlines()) - 1 if path.is_file() else 0
-              for name, path in (("plan", out / "filters"), ("destroy", out / "destroy-filters"))}  # fmt: skip
+    counts = {"plan": folder.count(FILTERS), "destroy": folder.count(DESTROY_FILTERS)}
     typer.echo(f"plan-run: {counts['plan']} unit(s) to plan, {counts['destroy']} to destroy in {env}")
     try:
         plan(repo.resolve(), env, folder)

@@ -45,6 +45,11 @@ class PlanFolder:
         file = self.path / BASE
         return file.read_text().strip() if file.is_file() else ""
 
+    def count(self, name: str) -> int:
+        """Units in one of the sets (its positive path expressions)."""
+        file = self.path / name
+        return sum(line.startswith("./") for line in file.read_text().splitlines()) if file.is_file() else 0
+
     def write_sets(self, found: Affected, base: str) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         for name, units, which in ((FILTERS, found.plan, "plan"), (DESTROY_FILTERS, found.destroy, "destroy")):
