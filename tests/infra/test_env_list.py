@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from idp.cli import app
 from idp.environments import EnvironmentsError, environments
 from idp.release import env_info
+from idp.terraform import terraform_binary, terraform_env
 from tests.conftest import REPO_ROOT
 from tests.infra.terragrunt_eval import evaluate
 from tests.tools.repo_tree import commit, git, infrastructure_repo
@@ -87,8 +88,44 @@ def test_the_registry_lets_the_new_env_pull_and_github_gets_its_environment(
     staging = environments_input["staging"]
     assert (staging["account_id"], staging["protected"], staging["wait_timer"]) == (STAGING_ACCOUNT, True, 5)
     assert staging["apply_role_arn"] == f"arn:aws:iam::{STAGING_ACCOUNT}:role/idp-platform-staging-apply"
-    assert environments_input["dev"]["protected"] is False
+    listed = {env.name: env for env in environments(repo)}
+    for name, given in environments_input.items():  # every value comes from the list
+        assert (given["protected"], given["wait_timer"]) == (listed[name].protected, listed[name].wait_timer)
+        assert bool(given["reviewer_users"] or given["reviewer_teams"]) is False  # yours to fill in (README)
     assert github["inputs"]["repository_variables"]["ECR_REGISTRY"].startswith(accounts["dev"])
+
+
+@needs_terraform
+@pytest.mark.parametrize(
+    ("reviewers", "refused"),
+    [("", True), ("reviewer_users = [4242]", False), ("reviewer_teams = [7]", False)],
+    ids=["no reviewers", "a user", "a team"],
+)
+def test_the_github_environments_of_the_list_need_reviewers(tmp_path: Path, reviewers: str, refused: bool) -> None:
+    """live/_github evaluated from the list, then modules/github-repository's own variable validation
+    run by terraform on it (the module's provider, integrations/github, is not installable here: its
+    variables.tf alone needs none). As shipped - no reviewer ids - every protected env is refused."""
+    repo = infrastructure_repo(tmp_path / "repo", [])
+    github = repo / "live" / "_github" / "terragrunt.hcl"
+    if reviewers:
+        name = reviewers.split(" =", maxsplit=1)[0]
+        github.write_text(github.read_text().replace(f"  {name} = []", f"  {reviewers}"))
+    inputs = evaluate(github, repo, tmp_path / "eval")["inputs"]
+    check = tmp_path / "check"
+    check.mkdir()
+    shutil.copy(REPO_ROOT / "modules" / "github-repository" / "variables.tf", check / "variables.tf")
+    (check / "terraform.tfvars.json").write_text(
+        json.dumps({"repository": inputs["repository"], "environments": inputs["environments"]})
+    )
+    env = terraform_env(check)
+    subprocess.run([terraform_binary(), "init", "-input=false"], cwd=check, env=env, check=True, capture_output=True)
+    plan = subprocess.run(
+        [terraform_binary(), "plan", "-input=false", "-no-color"], cwd=check, env=env, capture_output=True,
+        text=True, check=False,
+    )  # fmt: skip
+    assert (plan.returncode != 0) == refused, plan.stdout + plan.stderr
+    if refused:
+        assert "A protected environment needs required reviewers" in plan.stderr
 
 
 def test_no_workflow_names_an_env() -> None:

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,6 @@ from idp.terraform import (
     module_providers,
     provider_mirror,
     terraform_binary,
-    terraform_env,
     unit_dirs,
     validate_all,
 )
@@ -112,34 +109,3 @@ def test_every_unit_locks_the_provider_build_the_tests_run() -> None:
     assert len(units) >= 3 * 8 + 6  # every env's units and bootstraps
     stale = [str(u.relative_to(REPO_ROOT)) for u in units if (u / LOCK_FILE).read_text() != text]
     assert stale == [], "run `idp tf lock`"
-
-
-@pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform (README: Prerequisites)")
-@pytest.mark.parametrize(
-    ("reviewers", "refused"),
-    [({}, True), ({"reviewer_users": [4242]}, False), ({"reviewer_teams": [7]}, False)],
-    ids=["no reviewers", "a user", "a team"],
-)
-def test_a_protected_environment_without_reviewers_is_refused(
-    tmp_path: Path, reviewers: dict[str, list[int]], refused: bool
-) -> None:
-    """modules/github-repository's own variable validation, run by terraform (the module's provider,
-    integrations/github, is not installable here: its variables.tf alone needs none)."""
-    shutil.copy(REPO_ROOT / "modules" / "github-repository" / "variables.tf", tmp_path / "variables.tf")
-    prod = {"account_id": "1", "region": "eu-west-1", "plan_role_arn": "p", "apply_role_arn": "a", "protected": True}
-    (tmp_path / "terraform.tfvars.json").write_text(
-        json.dumps({"repository": "r", "environments": {"prod": prod | reviewers}})
-    )
-    env = terraform_env()
-    subprocess.run([terraform_binary(), "init", "-input=false"], cwd=tmp_path, env=env, check=True, capture_output=True)
-    plan = subprocess.run(
-        [terraform_binary(), "plan", "-input=false", "-no-color"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert (plan.returncode != 0) == refused, plan.stdout + plan.stderr
-    if refused:
-        assert "A protected environment needs required reviewers" in plan.stderr
