@@ -149,8 +149,9 @@ def test_no_workflow_names_an_env() -> None:
         (lambda t: t.replace('name = "prod"', 'name = "qa"'), "'qa' has no live/qa/account.hcl"),
         (lambda t: t.replace("wait_timer = 10", 'wait_timer = "ten"'), "prod.wait_timer must be whole minutes"),
         (lambda t: t.replace("environments = [", "environments = [\n    {},"), "environments[0] needs a name"),
+        (lambda t: t.replace(", wait_timer = 10", ""), "prod needs wait_timer"),
     ],
-    ids=["duplicate", "no folder", "bad wait timer", "no name"],
+    ids=["duplicate", "no folder", "bad wait timer", "no name", "no wait timer"],
 )
 def test_a_bad_list_is_refused_with_where_and_how(tmp_path: Path, edit: object, message: str) -> None:
     repo = infrastructure_repo(tmp_path / "repo", [])

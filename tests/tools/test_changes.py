@@ -15,7 +15,7 @@ from tests.tools.repo_tree import append, git, infrastructure_repo, write
 FUNCTIONS = ["bda_orchestrator", "sqs_poller", "status_updater"]
 ENVS = ["dev", "test", "prod"]
 runner = CliRunner()
-NOTHING = {"units": {}, "destroy": {}, "stages": []}
+NOTHING = {"units": {}, "destroy": {}, "trees": {}, "stages": []}
 
 
 @pytest.fixture
@@ -120,6 +120,7 @@ def test_github_output(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "docs_only=false",
         "units={}",
         "destroy={}",
+        "trees={}",
         f"stages={json.dumps(every_env(ENVS))}",
     ]
 

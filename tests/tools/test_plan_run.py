@@ -43,20 +43,22 @@ def repo(tmp_path: Path) -> tuple[Path, str]:
     return root, base
 
 
-def planned(root: Path, base: str, folder: Path, found: Affected) -> PlanFolder:
+def planned(root: Path, folder: Path, found: Affected) -> PlanFolder:
     made = PlanFolder(folder)
-    made.write_sets(found, base)
+    made.write_sets(found)
     plan(root, "dev", made)
     return made
 
 
-def test_plans_the_set_in_the_checkout_and_the_deleted_units_in_the_base_tree(
+def test_plans_the_set_in_the_checkout_and_the_deleted_units_in_the_tree_that_held_them(
     repo: tuple[Path, str], stand_ins: Path, tmp_path: Path
 ) -> None:
     root, base = repo
-    planned(root, base, tmp_path / "plan", Affected(["eu-west-1/api"], ["eu-west-1/monitoring"]))
+    planned(
+        root, tmp_path / "plan", Affected(["eu-west-1/api"], ["eu-west-1/monitoring"], {"eu-west-1/monitoring": base})
+    )
     made = calls(stand_ins)
-    assert [c["cwd"] for c in made] == [str(root / "live/dev"), str(tmp_path / "plan-base-tree/live/dev")]
+    assert [c["cwd"] for c in made] == [str(root / "live/dev"), str(tmp_path / f"plan-tree-{base[:12]}/live/dev")]
     assert made[1]["argv"][-3:] == ["plan", "-destroy", "-lock-timeout=5m"]  # type: ignore[index]
     assert (tmp_path / "plan/json/eu-west-1/api/tfplan.json").is_file()
     assert (tmp_path / "plan/json/eu-west-1/monitoring/tfplan.json").is_file()  # the destroy, for review
@@ -67,18 +69,35 @@ def test_applies_the_destroys_first_then_the_saved_plans(
     repo: tuple[Path, str], stand_ins: Path, tmp_path: Path
 ) -> None:
     root, base = repo
-    folder = planned(root, base, tmp_path / "plan", Affected(["eu-west-1/api"], ["eu-west-1/monitoring"]))
+    found = Affected(["eu-west-1/api"], ["eu-west-1/monitoring"], {"eu-west-1/monitoring": base})
+    folder = planned(root, tmp_path / "plan", found)
     apply(root, "dev", folder, mocked=False)
     applied = [c for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]
-    assert [Path(str(c["cwd"])).parent.parent.name for c in applied] == ["plan-base-tree", "repo"]
+    assert [Path(str(c["cwd"])).parent.parent.name for c in applied] == [f"plan-tree-{base[:12]}", "repo"]
     assert all("--out-dir" in c["argv"] for c in applied)  # type: ignore[operator]
+
+
+def test_dependent_deleted_units_are_destroyed_dependents_first_one_at_a_time(tmp_path: Path, stand_ins: Path) -> None:
+    """monitoring depends on api; both deleted. Terragrunt would apply saved plans dependencies first
+    (a saved destroy plan's command has no -destroy): api's state would be gone before monitoring's
+    destroy read its outputs."""
+    root = infrastructure_repo(tmp_path / "repo", [])
+    base = git(root, "rev-parse", "HEAD")
+    git(root, "rm", "-rq", "live/dev/eu-west-1/api", "live/dev/eu-west-1/monitoring")
+    commit(root, "remove api and monitoring")
+    trees = {"eu-west-1/api": base, "eu-west-1/monitoring": base}
+    folder = planned(root, tmp_path / "plan", Affected([], ["eu-west-1/api", "eu-west-1/monitoring"], trees))
+    assert [d.unit for d in folder.destroys] == ["eu-west-1/monitoring", "eu-west-1/api"]
+    apply(root, "dev", folder, mocked=False)
+    applied = [c["argv"] for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]
+    assert [argv[argv.index("--filter") + 1] for argv in applied] == ["./eu-west-1/monitoring", "./eu-west-1/api"]  # type: ignore[union-attr,index]
 
 
 def test_a_plan_from_mocks_is_applied_unit_by_unit_not_as_saved(
     repo: tuple[Path, str], stand_ins: Path, tmp_path: Path
 ) -> None:
-    root, base = repo
-    folder = planned(root, base, tmp_path / "plan", Affected(["eu-west-1/api"], []))
+    root, _ = repo
+    folder = planned(root, tmp_path / "plan", Affected(["eu-west-1/api"], []))
     apply(root, "dev", folder, mocked=True)
     applied = [c for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]
     assert len(applied) == 1
@@ -86,28 +105,31 @@ def test_a_plan_from_mocks_is_applied_unit_by_unit_not_as_saved(
 
 
 def test_a_missing_saved_plan_fails_the_apply(repo: tuple[Path, str], stand_ins: Path, tmp_path: Path) -> None:
-    root, base = repo
+    root, _ = repo
     folder = PlanFolder(tmp_path / "plan")
-    folder.write_sets(Affected(["eu-west-1/api"], []), base)  # never planned: no saved plan
+    folder.write_sets(Affected(["eu-west-1/api"], []))  # never planned: no saved plan
     with pytest.raises(RunError, match="failed"):
         apply(root, "dev", folder, mocked=False)
 
 
-def test_destroys_without_a_base_are_refused(repo: tuple[Path, str], stand_ins: Path, tmp_path: Path) -> None:
+def test_a_deleted_unit_without_its_tree_is_refused(repo: tuple[Path, str], tmp_path: Path) -> None:
     root, _ = repo
+    with pytest.raises(RunError, match="no commit holding their configuration"):
+        PlanFolder(tmp_path / "plan").write_sets(Affected([], ["eu-west-1/monitoring"]))
+    head = git(root, "rev-parse", "HEAD")  # a tree without it
     folder = PlanFolder(tmp_path / "plan")
-    folder.write_sets(Affected([], ["eu-west-1/monitoring"]), "")
-    with pytest.raises(RunError, match="no base commit"):
+    folder.write_sets(Affected([], ["eu-west-1/monitoring"], {"eu-west-1/monitoring": head}))
+    with pytest.raises(RunError, match="has no unit live/dev/eu-west-1/monitoring"):
         plan(root, "dev", folder)
 
 
 def test_no_terragrunt_is_one_clear_error(
     repo: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root, base = repo
+    root, _ = repo
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     folder = PlanFolder(tmp_path / "plan")
-    folder.write_sets(Affected(["eu-west-1/api"], []), base)
+    folder.write_sets(Affected(["eu-west-1/api"], []))
     with pytest.raises(RunError, match="terragrunt is not on PATH"):
         plan(root, "dev", folder)
 
@@ -115,9 +137,9 @@ def test_no_terragrunt_is_one_clear_error(
 def test_the_cli_replans_the_reviewed_sets_and_refuses_a_mixed_request(
     repo: tuple[Path, str], stand_ins: Path, tmp_path: Path
 ) -> None:
-    root, base = repo
+    root, _ = repo
     reviewed = PlanFolder(tmp_path / "reviewed")
-    reviewed.write_sets(Affected(["eu-west-1/api"], []), base)
+    reviewed.write_sets(Affected(["eu-west-1/api"], []))
     again = runner.invoke(
         app, ["plan-run", "--env", "dev", "--out", str(tmp_path / "current"), "--reviewed", str(reviewed.path),
               "--repo", str(root)],

@@ -81,8 +81,36 @@ def test_a_deleted_unit_is_planned_as_a_destroy(repo: Path) -> None:
     assert changes.destroy == {"dev": ["eu-west-1/monitoring"]}
     assert changes.units == {}
     assert changes.stages == [{"environment": "dev", "after": ""}]
-    filters = affected(repo, "dev", ["live/dev/eu-west-1/monitoring/terragrunt.hcl"]).filters("destroy")
-    assert filters == "./eu-west-1/monitoring\n!./_bootstrap/**\n"
+    assert changes.trees == {"dev": {"eu-west-1/monitoring": base}}  # its configuration: the base's tree
+    assert affected(repo, "dev", ["live/dev/eu-west-1/monitoring/terragrunt.hcl"]).destroy == ["eu-west-1/monitoring"]
+
+
+def test_a_reverted_change_is_still_planned(repo: Path) -> None:
+    """A run applied C1 to dev and was rejected at test; C2 reverts C1. Dev holds C1: the range's net
+    diff is empty, but every commit's files count, so dev's api is planned (back) again."""
+    base = git(repo, "rev-parse", "HEAD")
+    original = (repo / "modules/api/main.tf").read_text()
+    append(repo, "modules/api/main.tf")
+    commit(repo, "C1")
+    (repo / "modules/api/main.tf").write_text(original)
+    commit(repo, "C2 reverts C1")
+    assert git(repo, "diff", "--name-only", f"{base}...HEAD") == ""
+    assert detect(repo, base).units["dev"] == ["eu-west-1/api", "eu-west-1/monitoring"]
+
+
+def test_a_unit_added_then_deleted_is_destroyed_from_the_tree_that_held_it(repo: Path) -> None:
+    """Added by C1 (and applied to dev by a run that stopped later), deleted by C2: not in the base's
+    tree nor the head's - its destroy is planned in C1's."""
+    base = git(repo, "rev-parse", "HEAD")
+    extra = repo / "live" / "dev" / "eu-west-1" / "extra"
+    extra.mkdir()
+    (extra / "terragrunt.hcl").write_text((repo / "live/dev/eu-west-1/monitoring/terragrunt.hcl").read_text())
+    added = commit(repo, "C1 adds a unit")
+    git(repo, "rm", "-rq", "live/dev/eu-west-1/extra")
+    commit(repo, "C2 deletes it")
+    changes = detect(repo, base)
+    assert changes.destroy == {"dev": ["eu-west-1/extra"]}
+    assert changes.trees == {"dev": {"eu-west-1/extra": added}}
 
 
 def test_new_images_plan_the_units_that_read_them_in_every_env(repo: Path) -> None:
@@ -124,7 +152,7 @@ def test_the_cli_prints_the_set_and_refuses_bad_input(repo: Path) -> None:
     commit(repo)
     result = runner.invoke(app, ["units", "--env", "test", "--base", base, "--repo", str(repo)])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"plan": ["eu-west-1/monitoring"], "destroy": []}
+    assert json.loads(result.output) == {"plan": ["eu-west-1/monitoring"], "destroy": {}}
     unknown = runner.invoke(app, ["units", "--env", "staging", "--all", "--repo", str(repo)])
     assert unknown.exit_code == 2
     assert "'staging' is not in live/environments.hcl" in unknown.output
@@ -137,7 +165,7 @@ def test_an_empty_set_has_no_filters_file() -> None:
     from idp.units import Affected
 
     with pytest.raises(UnitsError, match="nothing to run"):
-        Affected().filters()
+        Affected(destroy=["eu-west-1/api"]).filters()
 
 
 def test_a_unit_with_an_unknown_source_is_refused(repo: Path) -> None:
@@ -146,3 +174,12 @@ def test_a_unit_with_an_unknown_source_is_refused(repo: Path) -> None:
     (unit / "terragrunt.hcl").write_text('terraform {\n  source = "git::https://example.com/x.git"\n}\n')
     with pytest.raises(UnitsError, match=r"terraform\.source"):
         stack_units(repo, "dev")
+
+
+def test_a_modules_readme_is_not_what_terraform_reads(repo: Path) -> None:
+    base = git(repo, "rev-parse", "HEAD")
+    append(repo, "modules/api/README.md")
+    commit(repo)
+    changes = detect(repo, base)
+    assert changes.units == {}
+    assert changes.docs_only is True

@@ -424,7 +424,7 @@ def test_an_env_whose_plan_changes_nothing_is_skipped_without_an_approval(machin
     assert not stage_job_runs("promoted", needs=rejected, inputs={})  # a rejected or failed env stops it
 
 
-def test_a_deleted_unit_is_planned_as_a_destroy_in_the_base_tree_and_applied_after_review(machine: Machine) -> None:
+def test_a_deleted_unit_is_planned_as_a_destroy_in_its_tree_and_applied_after_review(machine: Machine) -> None:
     workspace = machine.workspace
     base = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"], capture_output=True, text=True,
                           check=True).stdout.strip()  # fmt: skip
@@ -442,11 +442,11 @@ def test_a_deleted_unit_is_planned_as_a_destroy_in_the_base_tree_and_applied_aft
     succeeded(plan)
     planned = machine.calls("terragrunt")
     assert [c["argv"][-3:] for c in planned] == [["plan", "-destroy", "-lock-timeout=5m"]]  # nothing else moves
-    tree = machine.tmp / "_plan.yml-plan-0" / "plan-base-tree"
+    tree = machine.tmp / "_plan.yml-plan-0" / f"plan-tree-{base[:12]}"
     assert Path(planned[0]["cwd"]) == tree / "live" / "dev"
     assert (tree / "live" / "dev" / "eu-west-1" / "monitoring" / "terragrunt.hcl").is_file()
     reviewed = machine.artifacts / "plan-dev"
-    assert (reviewed / "destroy-filters").read_text() == "./eu-west-1/monitoring\n!./_bootstrap/**\n"
+    assert json.loads((reviewed / "destroys.json").read_text()) == [{"unit": "eu-west-1/monitoring", "commit": base}]
     assert not (reviewed / "filters").exists()
     comment = (reviewed / "comment.md").read_text()
     assert "will be destroyed or replaced" in comment  # the destroy banner
@@ -456,7 +456,7 @@ def test_a_deleted_unit_is_planned_as_a_destroy_in_the_base_tree_and_applied_aft
     destroyed = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
     assert len(destroyed) == 1
     assert destroyed[0]["argv"][destroyed[0]["argv"].index("--out-dir") + 1].endswith("reviewed/destroy-bin")
-    assert Path(destroyed[0]["cwd"]).parent.parent.name == "reviewed-base-tree"
+    assert Path(destroyed[0]["cwd"]).parent.parent.name == f"reviewed-tree-{base[:12]}"
 
 
 def test_a_dispatch_deploys_the_commit_it_names_if_it_is_on_main(machine: Machine) -> None:
@@ -465,6 +465,20 @@ def test_a_dispatch_deploys_the_commit_it_names_if_it_is_on_main(machine: Machin
     succeeded(run)
     assert run.outputs["sha"] == target  # the full SHA: build, plan and apply check out this one
     assert sorted(json.loads(run.outputs["functions"])) == sorted(FUNCTIONS)  # a dispatch deploys in full
+
+
+def test_a_dispatch_reads_the_envs_and_functions_of_the_commit_it_deploys(machine: Machine) -> None:
+    """main has since gained an env: a dispatch of the older commit deploys that commit's envs only."""
+    from tests.infra.test_env_list import add_staging
+
+    add_staging(machine.workspace)
+    subprocess.run(["git", "-C", str(machine.workspace), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(machine.workspace), "-c", "user.name=x", "-c", "user.email=x@example.com",
+                    "commit", "-qm", "add staging"], check=True)  # fmt: skip
+    target = git("rev-parse", "HEAD")  # on origin/main, before staging
+    run = machine.job("deploy.yml", "changes", inputs={"ref": target}, github=github("workflow_dispatch")).run()
+    succeeded(run)
+    assert [stage["environment"] for stage in json.loads(run.outputs["stages"])] == ["dev", "test", "prod"]
 
 
 def test_a_dispatch_of_a_commit_that_is_not_on_main_is_refused(machine: Machine) -> None:

@@ -42,6 +42,7 @@ class Changes:
     docs_only: bool = False
     units: dict[str, list[str]] = field(default_factory=dict)  # env -> unit paths to plan (dependency order)
     destroy: dict[str, list[str]] = field(default_factory=dict)  # env -> deleted unit folders
+    trees: dict[str, dict[str, str]] = field(default_factory=dict)  # env -> deleted unit -> commit holding it
     stages: list[dict[str, str]] = field(default_factory=list)  # [{environment, after}] a deploy runs
 
     def to_json(self) -> str:
@@ -86,8 +87,9 @@ def classify(paths: list[str], repo: Path) -> Changes:
     envs = names(repo)
     changes = Changes(functions=images_of(paths, function_names(repo)))
     changes.doc_configs = any(path.startswith("doc-configs/") for path in paths)
+    built_from = [p for p in paths if not is_doc(p)]  # a module's README is not what Terraform reads
     for env in envs:
-        found = unit_model.affected(repo, env, paths, images=bool(changes.functions))
+        found = unit_model.affected(repo, env, built_from, images=bool(changes.functions))
         if found.plan:
             changes.units[env] = found.plan
         if found.destroy:
@@ -100,11 +102,10 @@ def classify(paths: list[str], repo: Path) -> Changes:
     return changes
 
 
-def changed_paths(repo: Path, base: str, head: str) -> list[str]:
-    """Both sides of renames and deletions count: `--no-renames` lists a rename as delete + add."""
+def _git(repo: Path, *args: str) -> str:
     try:
-        out = subprocess.run(
-            ["git", "diff", "--name-only", "--no-renames", f"{base}...{head}"],  # noqa: S607 - git from PATH
+        return subprocess.run(
+            ["git", *args],  # noqa: S607 - git from PATH
             cwd=repo,
             capture_output=True,
             text=True,
@@ -112,14 +113,40 @@ def changed_paths(repo: Path, base: str, head: str) -> list[str]:
         ).stdout
     except subprocess.CalledProcessError as exc:
         first = (exc.stderr.strip().splitlines() or ["no output"])[0]
-        raise GitError(f"git diff {base}...{head} failed: {first} (is the ref fetched? fetch-depth: 0)") from exc
-    return sorted({line for line in out.splitlines() if line})
+        raise GitError(f"git {' '.join(args)} failed: {first} (is the ref fetched? fetch-depth: 0)") from exc
+
+
+def changed_paths(repo: Path, base: str, head: str) -> list[str]:
+    """Every path the range touched: the net diff and each commit's own files. A change that a later
+    commit reverted still counts - an env may hold the first commit's version (a run that applied it to
+    dev, then failed at test) and must be planned back. Both sides of renames and deletions count
+    (`--no-renames`: a rename is a delete and an add)."""
+    net = _git(repo, "diff", "--name-only", "--no-renames", f"{base}...{head}")
+    each = _git(repo, "log", "--format=", "--name-only", "--no-renames", f"{base}..{head}")
+    return sorted({line for line in (net + each).splitlines() if line})
+
+
+def last_tree(repo: Path, path: str, base: str, head: str) -> str:
+    """The commit whose tree last held `path` (a deleted unit's configuration) within base..head."""
+    touched = _git(repo, "log", "-1", "--format=%H", f"{base}..{head}", "--", path).strip()
+    if not touched:  # deleted in a merge commit `git log` does not show: the base still has it
+        return _git(repo, "rev-parse", base).strip()
+    held = subprocess.run(
+        ["git", "cat-file", "-e", f"{touched}:{path}"],  # noqa: S607 - git from PATH
+        cwd=repo,
+        capture_output=True,
+        check=False,
+    )
+    return touched if held.returncode == 0 else _git(repo, "rev-parse", f"{touched}^").strip()
 
 
 def detect(repo: Path, base: str, head: str = "HEAD") -> Changes:
     if base.strip("0") == "" and len(base) == len(NO_COMMIT):
         return everything(repo)
-    return classify(changed_paths(repo, base, head), repo)
+    changes = classify(changed_paths(repo, base, head), repo)
+    for env, units in changes.destroy.items():  # where each deleted unit's configuration still is
+        changes.trees[env] = {u: last_tree(repo, f"live/{env}/{u}/terragrunt.hcl", base, head) for u in units}
+    return changes
 
 
 def everything(repo: Path) -> Changes:

@@ -284,8 +284,8 @@ def envs_command(
         _append_github_output(text)
 
 
-def _affected(repo: Path, env: str, base: str | None, head: str, *, everything: bool) -> tuple[Affected, str]:
-    """(units to plan/destroy in env, the base they were computed from) - one line and exit 2 on bad input."""
+def _affected(repo: Path, env: str, base: str | None, head: str, *, everything: bool) -> Affected:
+    """The units to plan and to destroy in env - one line and exit 2 on bad input."""
     from idp.changes import GitError, detect  # noqa: PLC0415
     from idp.environments import EnvironmentsError, names  # noqa: PLC0415
     from idp.units import Affected, UnitsError  # noqa: PLC0415
@@ -299,11 +299,11 @@ def _affected(repo: Path, env: str, base: str | None, head: str, *, everything: 
         if env not in known:
             raise _fail(f"{env!r} is not in live/environments.hcl (known: {', '.join(known)})", 2)
         if everything:
-            return all_units(root, env), ""
+            return all_units(root, env)
         changes = detect(root, base or "", head)
     except (GitError, EnvironmentsError, UnitsError) as exc:
         raise _fail(str(exc), 2) from exc
-    return Affected(changes.units.get(env, []), changes.destroy.get(env, [])), base or ""
+    return Affected(changes.units.get(env, []), changes.destroy.get(env, []), changes.trees.get(env, {}))
 
 
 @app.command("units")
@@ -315,8 +315,8 @@ def units_command(
     repo: Annotated[Path, typer.Option(help="Repository root (a checkout of head).")] = Path(),
 ) -> None:
     """The minimum set of units a change affects in one env, in dependency order (idp.units)."""
-    found, _ = _affected(repo, env, base, head, everything=everything)
-    typer.echo(json.dumps({"plan": found.plan, "destroy": found.destroy}))
+    found = _affected(repo, env, base, head, everything=everything)
+    typer.echo(json.dumps({"plan": found.plan, "destroy": found.trees}))
 
 
 @app.command("plan-run")
@@ -333,8 +333,9 @@ def plan_run_command(
     ] = False,
     repo: Annotated[Path, typer.Option(help="Repository root (a checkout of head).")] = Path(),
 ) -> None:
-    """Plan the affected units with Terragrunt (deleted units as destroys, in the base's tree)."""
-    from idp.plans.run import DESTROY_FILTERS, FILTERS, PlanFolder, RunError, plan  # noqa: PLC0415
+    """Plan the affected units with Terragrunt (deleted units as destroys, in the tree that last held them)."""
+    from idp.plans.run import PlanFolder, RunError, plan  # noqa: PLC0415
+    from idp.units import UnitsError  # noqa: PLC0415
 
     folder = PlanFolder(out)
     if reviewed is not None:
@@ -344,16 +345,18 @@ def plan_run_command(
             raise _fail(f"{reviewed} is not a plan folder (the plan job's artifact)", 2)
         folder.copy_sets(PlanFolder(reviewed))
     else:
-        found, since = _affected(repo, env, base, "HEAD", everything=everything)
-        folder.write_sets(found, since)
-    counts = {"plan": folder.count(FILTERS), "destroy": folder.count(DESTROY_FILTERS)}
-    typer.echo(f"plan-run: {counts['plan']} unit(s) to plan, {counts['destroy']} to destroy in {env}")
+        try:
+            folder.write_sets(_affected(repo, env, base, "HEAD", everything=everything))
+        except RunError as exc:
+            raise _fail(str(exc), 2) from exc
+    planned, destroyed = folder.count()
+    typer.echo(f"plan-run: {planned} unit(s) to plan, {destroyed} to destroy in {env}")
     try:
         plan(repo.resolve(), env, folder)
-    except RunError as exc:
+    except (RunError, UnitsError) as exc:
         raise _fail(str(exc)) from exc
     if github_output:
-        _append_github_output(f"planned=true\nplan={counts['plan']}\ndestroy={counts['destroy']}\n")
+        _append_github_output(f"planned=true\nplan={planned}\ndestroy={destroyed}\n")
 
 
 @app.command("plan-apply")

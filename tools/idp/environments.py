@@ -49,7 +49,12 @@ def _entry(raw: object, index: int, where: Path) -> Environment:
     name = raw["name"]
     if not NAME.match(name):
         raise EnvironmentsError(f"{where}: {name!r} is not an env name (lower case, digits, '-', at most 20)")
-    protected, wait = raw.get("protected", True), raw.get("wait_timer", 0)
+    missing = [key for key in ("protected", "wait_timer") if key not in raw]
+    if missing:  # live/_github reads both: no default here that Terragrunt would not share
+        raise EnvironmentsError(
+            f"{where}: {name} needs {' and '.join(missing)} (e.g. protected = true, wait_timer = 0)"
+        )
+    protected, wait = raw["protected"], raw["wait_timer"]
     if not isinstance(protected, bool):
         raise EnvironmentsError(f"{where}: {name}.protected must be true or false")
     if not isinstance(wait, int) or isinstance(wait, bool) or not 0 <= wait <= MAX_WAIT_MINUTES:

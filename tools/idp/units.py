@@ -9,7 +9,8 @@ when a file it is built from changed:
 - its module folder and every local module that module calls (`source = "../naming"`), transitively;
 - new images (`functions` changed): the units that read IDP_IMAGE_DIGESTS.
 Every unit that depends on an affected unit (its `dependency` blocks) is affected too: its inputs may
-change. A unit folder that existed at the base and is gone is planned as a destroy.
+change. A unit folder the range deleted is planned as a destroy, in the tree of the commit that last
+held it (`idp.changes` finds that commit).
 The result is in dependency order and is handed to Terragrunt as a filters file (`--filters-file`),
 one path expression per unit, so Terragrunt runs exactly this set in its own dependency order.
 """
@@ -59,14 +60,14 @@ class Unit:
 @dataclass
 class Affected:
     plan: list[str] = field(default_factory=list)  # unit paths, dependency order
-    destroy: list[str] = field(default_factory=list)  # unit folders deleted since the base
+    destroy: list[str] = field(default_factory=list)  # unit folders the range deleted
+    trees: dict[str, str] = field(default_factory=dict)  # deleted unit -> the commit that last held it
 
-    def filters(self, which: str = "plan") -> str:
-        """Terragrunt's filters file: one path expression per unit, bootstrap never."""
-        chosen = self.plan if which == "plan" else self.destroy
-        if not chosen:  # negations alone would run every other unit: the caller skips Terragrunt instead
-            raise UnitsError(f"no units to {which}: nothing to run, no filters file")
-        return "".join(f"./{unit}\n" for unit in chosen) + f"!./{BOOTSTRAP}/**\n"
+    def filters(self) -> str:
+        """Terragrunt's filters file of the units to plan: one path expression per unit, bootstrap never."""
+        if not self.plan:  # negations alone would run every other unit: the caller skips Terragrunt instead
+            raise UnitsError("no units to plan: nothing to run, no filters file")
+        return "".join(f"./{unit}\n" for unit in self.plan) + f"!./{BOOTSTRAP}/**\n"
 
 
 def _module_closure(root: Path, name: str, seen: set[str] | None = None) -> set[str]:
