@@ -93,6 +93,43 @@ def test_dependent_deleted_units_are_destroyed_dependents_first_one_at_a_time(tm
     assert [argv[argv.index("--filter") + 1] for argv in applied] == ["./eu-west-1/monitoring", "./eu-west-1/api"]  # type: ignore[union-attr,index]
 
 
+def test_a_unit_that_stays_lets_go_of_a_deleted_one_before_it_is_destroyed(tmp_path: Path, stand_ins: Path) -> None:
+    """monitoring depended on api; api is deleted and monitoring changed to do without it: monitoring is
+    applied first (it stops referencing api's resources), then api is destroyed."""
+    root = infrastructure_repo(tmp_path / "repo", [])
+    base = git(root, "rev-parse", "HEAD")
+    git(root, "rm", "-rq", "live/dev/eu-west-1/api")
+    commit(root, "remove api")
+    found = Affected(["eu-west-1/monitoring"], ["eu-west-1/api"], {"eu-west-1/api": base})
+    folder = planned(root, tmp_path / "plan", found)
+    assert folder.destroys_after_applies is True
+    apply(root, "dev", folder, mocked=False)
+    applied = [c["argv"] for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]
+    assert ["--filters-file" in argv for argv in applied] == [True, False]  # type: ignore[operator]
+
+
+def test_a_pinned_tool_is_run_as_mise_installed_it_never_through_a_shim(
+    repo: tuple[Path, str], stand_ins: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, _ = repo
+    real = tmp_path / "bin" / "terragrunt"
+    fake = tmp_path / "mise-bin"
+    fake.mkdir()
+    script = (
+        f'[ "$2" = terragrunt ] && echo {real} && exit 0\n[ "$2" = terraform ] && echo /opt/tf/terraform && exit 0\n'
+    )
+    (fake / "mise").write_text(f"#!/usr/bin/env bash\n{script}exit 1\n")
+    (fake / "mise").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{tmp_path / 'bin'}:/usr/bin:/bin")
+    folder = planned(root, tmp_path / "plan", Affected(["eu-west-1/api"], []))
+    last = calls(stand_ins)[-1]
+    assert last["argv"][:2] == ["run", "--all"]  # type: ignore[index]
+    assert last["env"]["TG_TF_PATH"] == "/opt/tf/terraform"  # type: ignore[index]
+    (fake / "mise").write_text("#!/usr/bin/env bash\nexit 1\n")  # nothing installed for this checkout
+    with pytest.raises(RunError, match=r"`mise which terra(form|grunt)` found no installed"):
+        plan(root, "dev", folder)
+
+
 def test_a_plan_from_mocks_is_applied_unit_by_unit_not_as_saved(
     repo: tuple[Path, str], stand_ins: Path, tmp_path: Path
 ) -> None:

@@ -183,3 +183,22 @@ def test_a_modules_readme_is_not_what_terraform_reads(repo: Path) -> None:
     changes = detect(repo, base)
     assert changes.units == {}
     assert changes.docs_only is True
+
+
+def test_a_unit_that_lived_and_died_on_a_merged_branch_is_found_there(repo: Path) -> None:
+    """git's default history simplification hides branch commits at a merge that matches its first
+    parent: the tree that held the unit is found with --full-history, never the base (which lacks it)."""
+    base = git(repo, "rev-parse", "HEAD")
+    git(repo, "checkout", "-qb", "branch")
+    extra = repo / "live" / "dev" / "eu-west-1" / "extra"
+    extra.mkdir()
+    (extra / "terragrunt.hcl").write_text((repo / "live/dev/eu-west-1/monitoring/terragrunt.hcl").read_text())
+    added = commit(repo, "adds a unit")
+    git(repo, "rm", "-rq", "live/dev/eu-west-1/extra")
+    commit(repo, "deletes it")
+    git(repo, "checkout", "-q", "main")
+    append(repo, "README.md", "main moves on\n")
+    commit(repo, "main")
+    git(repo, "merge", "-q", "--no-ff", "-m", "merge", "branch")
+    changes = detect(repo, base)
+    assert changes.trees == {"dev": {"eu-west-1/extra": added}}

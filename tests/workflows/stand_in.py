@@ -22,7 +22,7 @@ import shutil
 import sys
 from pathlib import Path
 
-RECORDED_ENV = ("IDP_IMAGE_DIGESTS", "AWS_REGION", "IDP_ASSUMED_ROLE", "TG_NON_INTERACTIVE")
+RECORDED_ENV = ("IDP_IMAGE_DIGESTS", "AWS_REGION", "IDP_ASSUMED_ROLE", "TG_NON_INTERACTIVE", "TG_TF_PATH")
 
 
 def option(argv: list[str], name: str) -> str | None:

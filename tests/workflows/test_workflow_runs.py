@@ -446,7 +446,8 @@ def test_a_deleted_unit_is_planned_as_a_destroy_in_its_tree_and_applied_after_re
     assert Path(planned[0]["cwd"]) == tree / "live" / "dev"
     assert (tree / "live" / "dev" / "eu-west-1" / "monitoring" / "terragrunt.hcl").is_file()
     reviewed = machine.artifacts / "plan-dev"
-    assert json.loads((reviewed / "destroys.json").read_text()) == [{"unit": "eu-west-1/monitoring", "commit": base}]
+    destroys = json.loads((reviewed / "destroys.json").read_text())
+    assert destroys == {"after_applies": False, "units": [{"unit": "eu-west-1/monitoring", "commit": base}]}
     assert not (reviewed / "filters").exists()
     comment = (reviewed / "comment.md").read_text()
     assert "will be destroyed or replaced" in comment  # the destroy banner

@@ -94,9 +94,14 @@ def classify(paths: list[str], repo: Path) -> Changes:
             changes.units[env] = found.plan
         if found.destroy:
             changes.destroy[env] = found.destroy
+    changes.docs_only = bool(paths) and all(is_doc(p) for p in paths)
+    return _settle(changes, envs)
+
+
+def _settle(changes: Changes, envs: list[str]) -> Changes:
+    """The envs with work, and the stages a deploy runs, from the units and destroys found."""
     changes.envs = [env for env in envs if env in changes.units or env in changes.destroy]
     changes.infrastructure = bool(changes.envs)
-    changes.docs_only = bool(paths) and all(is_doc(p) for p in paths)
     everywhere = bool(changes.functions) or changes.doc_configs
     changes.stages = stages(envs, envs if everywhere else changes.envs)
     return changes
@@ -126,27 +131,42 @@ def changed_paths(repo: Path, base: str, head: str) -> list[str]:
     return sorted({line for line in (net + each).splitlines() if line})
 
 
-def last_tree(repo: Path, path: str, base: str, head: str) -> str:
-    """The commit whose tree last held `path` (a deleted unit's configuration) within base..head."""
-    touched = _git(repo, "log", "-1", "--format=%H", f"{base}..{head}", "--", path).strip()
-    if not touched:  # deleted in a merge commit `git log` does not show: the base still has it
-        return _git(repo, "rev-parse", base).strip()
+def _holds(repo: Path, commit: str, path: str) -> bool:
     held = subprocess.run(
-        ["git", "cat-file", "-e", f"{touched}:{path}"],  # noqa: S607 - git from PATH
+        ["git", "cat-file", "-e", f"{commit}:{path}"],  # noqa: S607 - git from PATH
         cwd=repo,
         capture_output=True,
         check=False,
     )
-    return touched if held.returncode == 0 else _git(repo, "rev-parse", f"{touched}^").strip()
+    return held.returncode == 0
+
+
+def last_tree(repo: Path, path: str, base: str, head: str) -> str | None:
+    """The commit whose tree last held `path` (a deleted unit's configuration) within the range: the
+    newest commit touching it that has it, or that commit's parent that had it. `--full-history`: a
+    unit that lived and died on a merged branch is found there (git's default simplification hides
+    branch commits at a merge that matches its first parent). None: no commit of the range or the base
+    held it - nothing was ever deployed from it."""
+    touched = _git(repo, "log", "--full-history", "--format=%H %P", f"{base}..{head}", "--", path).splitlines()
+    for line in touched:
+        commit, *parents = line.split()
+        for candidate in (commit, *parents):
+            if _holds(repo, candidate, path):
+                return candidate
+    return _git(repo, "rev-parse", base).strip() if _holds(repo, base, path) else None
 
 
 def detect(repo: Path, base: str, head: str = "HEAD") -> Changes:
     if base.strip("0") == "" and len(base) == len(NO_COMMIT):
         return everything(repo)
     changes = classify(changed_paths(repo, base, head), repo)
-    for env, units in changes.destroy.items():  # where each deleted unit's configuration still is
-        changes.trees[env] = {u: last_tree(repo, f"live/{env}/{u}/terragrunt.hcl", base, head) for u in units}
-    return changes
+    for env, units in list(changes.destroy.items()):  # where each deleted unit's configuration still is
+        trees = {u: last_tree(repo, f"live/{env}/{u}/terragrunt.hcl", base, head) for u in units}
+        changes.trees[env] = {u: commit for u, commit in trees.items() if commit is not None}
+        changes.destroy[env] = [u for u in units if u in changes.trees[env]]
+        if not changes.destroy[env]:
+            del changes.destroy[env], changes.trees[env]
+    return _settle(changes, names(repo))  # a dropped destroy may have been an env's only work
 
 
 def everything(repo: Path) -> Changes:

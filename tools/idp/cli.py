@@ -671,6 +671,25 @@ def release_show(
         _append_github_output(f"commit={release.commit}\ndigests={json.dumps(release.digests)}\n")
 
 
+@release_app.command("restore")
+def release_restore(
+    env: Annotated[str, typer.Option(help="Environment to restore.")],
+    checkout: Annotated[Path, typer.Option(help="The release's checkout (`idp release show --checkout`).")],
+    repo: Annotated[Path, typer.Option(help="Repository root (where the pinned tools are resolved).")] = Path(),
+) -> None:
+    """Apply every unit of a release's checkout (a rollback; IDP_IMAGE_DIGESTS = its image digests)."""
+    from idp.plans.run import RunError, apply_release  # noqa: PLC0415
+
+    if not (checkout / "live" / env).is_dir():
+        raise _fail(
+            f"{checkout}/live/{env} does not exist: check the release out first (idp release show --checkout)", 2
+        )
+    try:
+        apply_release(repo.resolve(), env, checkout.resolve())
+    except RunError as exc:
+        raise _fail(str(exc)) from exc
+
+
 def main() -> None:
     """Run `idp`: every failure is one line on stderr and a non-zero exit, never a traceback.
 

@@ -3,13 +3,15 @@
 A plan folder (the plan job's artifact) holds everything the apply needs to run the reviewed set again:
   filters        Terragrunt --filters-file of the units to plan/apply (idp.units), absent when none
   destroys.json  the deleted units, each with the commit whose tree last held its configuration, in
-                 the order they are destroyed (dependents first); absent when none
+                 the order they are destroyed (dependents first), and whether they go after the
+                 applies; absent when none
   bin/, destroy-bin/  saved plans (--out-dir);  json/  plan JSON (--json-out-dir) for the comment
 The plan job makes it from `idp units`; the apply job re-plans the reviewed folder's own sets into a
 fresh folder (to verify nothing changed since review), then applies the reviewed saved plans.
 Destroys go first (a renamed unit's old resources release their names before the new ones take them),
-one unit at a time, dependents before what they depend on: Terragrunt orders a run queue for a destroy
-only when the command says `-destroy`, which applying a saved destroy plan does not.
+unless a unit that stays depended on one of them - then it is applied first, so it lets go of what is
+destroyed. One unit at a time, dependents before what they depend on: Terragrunt orders a run queue for
+a destroy only when the command says `-destroy`, which applying a saved destroy plan does not.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from idp.units import Affected, UnitsError, stack_units
 
 FILTERS, DESTROYS = "filters", "destroys.json"
 LOCK = "-lock-timeout=5m"
+PINNED = ("terraform", "terragrunt")  # tools .mise.toml pins: never run through a shim
 
 
 class RunError(RuntimeError):
@@ -45,16 +49,26 @@ class PlanFolder:
     def plans(self) -> bool:
         return (self.path / FILTERS).is_file()
 
+    def _destroy_file(self) -> dict[str, Any]:
+        file = self.path / DESTROYS
+        return dict(json.loads(file.read_text())) if file.is_file() else {"after_applies": False, "units": []}
+
     @property
     def destroys(self) -> list[Destroy]:
-        file = self.path / DESTROYS
-        return [Destroy(**entry) for entry in json.loads(file.read_text())] if file.is_file() else []
+        return [Destroy(**entry) for entry in self._destroy_file()["units"]]
+
+    @property
+    def destroys_after_applies(self) -> bool:
+        return bool(self._destroy_file()["after_applies"])
+
+    def record_destroys(self, destroys: list[Destroy], *, after_applies: bool) -> None:
+        units = [{"unit": d.unit, "commit": d.commit} for d in destroys]
+        text = json.dumps({"after_applies": after_applies, "units": units}, indent=2) + "\n"
+        (self.path / DESTROYS).write_text(text, encoding="utf-8")
 
     def count(self) -> tuple[int, int]:
         """(units to plan, units to destroy)."""
-        file = self.path / FILTERS
-        planned = sum(line.startswith("./") for line in file.read_text().splitlines()) if file.is_file() else 0
-        return planned, len(self.destroys)
+        return len(_set_units(self.path / FILTERS)), len(self.destroys)
 
     def write_sets(self, found: Affected) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -65,9 +79,8 @@ class PlanFolder:
         missing = [unit for unit in found.destroy if unit not in found.trees]
         if missing:
             raise RunError(f"deleted units {missing} have no commit holding their configuration")
-        destroys = [{"unit": unit, "commit": found.trees[unit]} for unit in found.destroy]
-        if destroys:
-            (self.path / DESTROYS).write_text(json.dumps(destroys, indent=2) + "\n", encoding="utf-8")
+        if found.destroy:
+            self.record_destroys([Destroy(u, found.trees[u]) for u in found.destroy], after_applies=False)
 
     def copy_sets(self, reviewed: PlanFolder) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -80,10 +93,11 @@ def _binary(name: str, repo: Path) -> str:
     """The tool itself, not a mise shim: in a worktree of another commit, a shim would pick that commit's
     .mise.toml and the versions it pins, which this run has not installed."""
     mise = shutil.which("mise")
-    if mise is not None:
+    if mise is not None and name in PINNED:
         found = subprocess.run([mise, "which", name], cwd=repo, capture_output=True, text=True, check=False)
-        if found.returncode == 0 and found.stdout.strip():
-            return found.stdout.strip()
+        if found.returncode != 0 or not found.stdout.strip():
+            raise RunError(f"`mise which {name}` found no installed {name} for {repo} (run `mise install`)")
+        return found.stdout.strip()
     binary = shutil.which(name)
     if binary is None:
         raise RunError(f"{name} is not on PATH (the setup action installs it from .mise.toml)")
@@ -108,15 +122,20 @@ def tree(repo: Path, commit: str, folder: Path) -> Path:
     return where
 
 
-def destroy_order(repo: Path, env: str, folder: Path, destroys: list[Destroy]) -> list[Destroy]:
-    """Dependents first: each unit's dependencies as its own tree declares them."""
+def destroy_order(
+    repo: Path, env: str, folder: Path, destroys: list[Destroy], kept: set[str]
+) -> tuple[list[Destroy], bool]:
+    """(dependents first, each unit's dependencies as its own tree declares them; whether a unit that
+    stays - one of `kept` - depended on one of them, so the applies go first)."""
     by_unit = {d.unit: d for d in destroys}
     depends: dict[str, set[str]] = {}
+    held_by_kept = False
     for entry in destroys:
         units = stack_units(tree(repo, entry.commit, folder), env)
         if entry.unit not in units:
             raise RunError(f"{entry.commit[:12]} has no unit live/{env}/{entry.unit}: cannot plan its destroy")
         depends[entry.unit] = set(units[entry.unit].dependencies) & set(by_unit)
+        held_by_kept |= any(entry.unit in units[k].dependencies for k in kept if k in units)
     order: list[str] = []
     state: dict[str, int] = {}
 
@@ -132,7 +151,7 @@ def destroy_order(repo: Path, env: str, folder: Path, destroys: list[Destroy]) -
 
     for unit in sorted(by_unit):
         visit(unit)
-    return [by_unit[unit] for unit in reversed(order)]
+    return [by_unit[unit] for unit in reversed(order)], held_by_kept
 
 
 def plan(repo: Path, env: str, folder: PlanFolder) -> None:
@@ -142,10 +161,10 @@ def plan(repo: Path, env: str, folder: PlanFolder) -> None:
         run_all = ["terragrunt", "run", "--all", "--filters-file", str(out / FILTERS)]
         outs = ["--out-dir", str(out / "bin"), "--json-out-dir", str(out / "json")]
         _run([*run_all, *outs, "--", "plan", LOCK], repo / "live" / env, repo)
-    ordered = destroy_order(repo, env, out, folder.destroys)
-    if ordered:  # recorded in the order the apply destroys them
-        entries = [{"unit": d.unit, "commit": d.commit} for d in ordered]
-        (out / DESTROYS).write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
+    kept = set(_set_units(out / FILTERS))
+    ordered, after_applies = destroy_order(repo, env, out, folder.destroys, kept)
+    if ordered:  # recorded in the order and at the moment the apply destroys them
+        folder.record_destroys(ordered, after_applies=after_applies)
     for entry in ordered:
         run_one = ["terragrunt", "run", "--all", "--filter", f"./{entry.unit}"]
         outs = ["--out-dir", str(out / "destroy-bin"), "--json-out-dir", str(out / "json")]
@@ -157,11 +176,33 @@ def apply(repo: Path, env: str, reviewed: PlanFolder, *, mocked: bool) -> None:
     """Apply the reviewed saved plans. Planned from mocks (a first deploy): each unit plans and applies
     after its dependencies with their real outputs, the reviewed set only."""
     path = reviewed.path.resolve()
-    for entry in reviewed.destroys:  # the order the plan recorded: dependents first
-        run_one = ["terragrunt", "run", "--all", "--filter", f"./{entry.unit}"]
-        where = tree(repo, entry.commit, path) / "live" / env
-        _run([*run_one, "--out-dir", str(path / "destroy-bin"), "--", "apply", LOCK], where, repo)
+
+    def destroy() -> None:
+        for entry in reviewed.destroys:  # the order the plan recorded: dependents first
+            run_one = ["terragrunt", "run", "--all", "--filter", f"./{entry.unit}"]
+            where = tree(repo, entry.commit, path) / "live" / env
+            _run([*run_one, "--out-dir", str(path / "destroy-bin"), "--", "apply", LOCK], where, repo)
+
+    if not reviewed.destroys_after_applies:
+        destroy()
     if reviewed.plans:
         run_all = ["terragrunt", "run", "--all", "--filters-file", str(path / FILTERS)]
         saved = [] if mocked else ["--out-dir", str(path / "bin")]
         _run([*run_all, *saved, "--", "apply", LOCK], repo / "live" / env, repo)
+    if reviewed.destroys_after_applies:
+        destroy()
+
+
+def apply_release(repo: Path, env: str, release: Path) -> None:
+    """Every unit of a release's checkout (a rollback), each after its dependencies, bootstrap never."""
+    _run(
+        ["terragrunt", "run", "--all", "--filter", "!./_bootstrap/**", "--", "apply", LOCK],
+        release / "live" / env,
+        repo,
+    )
+
+
+def _set_units(filters: Path) -> list[str]:
+    if not filters.is_file():
+        return []
+    return [line[2:] for line in filters.read_text().splitlines() if line.startswith("./")]
