@@ -1,11 +1,11 @@
 # Bootstrap unit shared by live/<env>/_bootstrap/github-oidc, applied once by an admin: the GitHub
 # OIDC provider and this account's plan/apply roles (+ the image push role in the ECR registry account).
 locals {
-  account    = read_terragrunt_config(find_in_parent_folders("account.hcl")).locals
+  account = read_terragrunt_config(find_in_parent_folders("account.hcl")).locals
   # The registry account: the first env of live/environments.hcl, as in _units/ecr.hcl.
   environments = read_terragrunt_config("${get_repo_root()}/live/environments.hcl").locals.environments
   registry     = read_terragrunt_config("${get_repo_root()}/live/${local.environments[0].name}/account.hcl").locals
-  repository = split("/", local.account.repository)
+  repository   = split("/", local.account.repository)
 }
 
 terraform {
