@@ -635,6 +635,7 @@ def test_a_pull_request_plans_the_envs_it_touches_and_posts_the_plan(machine: Ma
     succeeded(changes)
     envs = json.loads(changes.outputs["envs"])
     assert set(envs) <= {"dev", "test", "prod"}
+    assert json.loads(changes.outputs["all_envs"]) == ["dev", "test", "prod"]  # the outdated notices' matrix
     seed_release(machine)
     plan = machine.job(
         "_plan.yml", "plan", inputs={"environment": "dev", "comment": True}, github=pull_request(machine)
