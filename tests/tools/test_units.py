@@ -98,16 +98,22 @@ def test_a_reverted_change_is_still_planned(repo: Path) -> None:
     assert detect(repo, base).units["dev"] == ["eu-west-1/api", "eu-west-1/monitoring"]
 
 
+def add_and_delete_a_unit(repo: Path) -> str:
+    """Commit a unit live/dev/eu-west-1/extra, then its deletion: the commit that added it."""
+    extra = repo / "live" / "dev" / "eu-west-1" / "extra"
+    extra.mkdir()
+    (extra / "terragrunt.hcl").write_text((repo / "live/dev/eu-west-1/monitoring/terragrunt.hcl").read_text())
+    added = commit(repo, "adds a unit")
+    git(repo, "rm", "-rq", "live/dev/eu-west-1/extra")
+    commit(repo, "deletes it")
+    return added
+
+
 def test_a_unit_added_then_deleted_is_destroyed_from_the_tree_that_held_it(repo: Path) -> None:
     """Added by C1 (and applied to dev by a run that stopped later), deleted by C2: not in the base's
     tree nor the head's - its destroy is planned in C1's."""
     base = git(repo, "rev-parse", "HEAD")
-    extra = repo / "live" / "dev" / "eu-west-1" / "extra"
-    extra.mkdir()
-    (extra / "terragrunt.hcl").write_text((repo / "live/dev/eu-west-1/monitoring/terragrunt.hcl").read_text())
-    added = commit(repo, "C1 adds a unit")
-    git(repo, "rm", "-rq", "live/dev/eu-west-1/extra")
-    commit(repo, "C2 deletes it")
+    added = add_and_delete_a_unit(repo)
     changes = detect(repo, base)
     assert changes.destroy == {"dev": ["eu-west-1/extra"]}
     assert changes.trees == {"dev": {"eu-west-1/extra": added}}
@@ -190,12 +196,7 @@ def test_a_unit_that_lived_and_died_on_a_merged_branch_is_found_there(repo: Path
     parent: the tree that held the unit is found with --full-history, never the base (which lacks it)."""
     base = git(repo, "rev-parse", "HEAD")
     git(repo, "checkout", "-qb", "branch")
-    extra = repo / "live" / "dev" / "eu-west-1" / "extra"
-    extra.mkdir()
-    (extra / "terragrunt.hcl").write_text((repo / "live/dev/eu-west-1/monitoring/terragrunt.hcl").read_text())
-    added = commit(repo, "adds a unit")
-    git(repo, "rm", "-rq", "live/dev/eu-west-1/extra")
-    commit(repo, "deletes it")
+    added = add_and_delete_a_unit(repo)
     git(repo, "checkout", "-q", "main")
     append(repo, "README.md", "main moves on\n")
     commit(repo, "main")
