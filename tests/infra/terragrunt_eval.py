@@ -15,18 +15,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from idp.hcl import clean, merged_locals
+from idp.hcl import merged_locals, read
 from idp.terraform import terraform_binary, terraform_env
 
 _READ = re.compile(r'read_terragrunt_config\("\$\{get_repo_root\(\)\}/([^"]+)"\)')
 _TERRAGRUNT_ONLY = ("get_repo_root(", "read_terragrunt_config(", "find_in_parent_folders(", "get_env(", "dependency.")
-
-
-def _load(path: Path) -> dict[str, Any]:
-    import hcl2
-
-    with path.open() as handle:
-        return dict(clean(hcl2.load(handle)))
 
 
 def _translate(value: Any) -> Any:
@@ -45,9 +38,9 @@ def _translate(value: Any) -> Any:
 
 def evaluate(config: Path, root: Path, work: Path) -> dict[str, Any]:
     """{"locals": ..., "inputs": ...} of `config` in the tree at `root`, computed by terraform in `work`."""
-    doc = _load(config)
+    doc = read(config)
     files = {
-        path.relative_to(root).as_posix(): {"locals": merged_locals(_load(path))}
+        path.relative_to(root).as_posix(): {"locals": merged_locals(read(path))}
         for path in sorted((root / "live").rglob("*.hcl"))
         if path.name != "terragrunt.hcl" and "_units" not in path.parts
     }

@@ -12,9 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import hcl2
-
-from idp.hcl import clean, merged_locals
+from idp.hcl import merged_locals, read
 from idp.paths import REPO_ROOT
 
 LIST_FILE = Path("live") / "environments.hcl"
@@ -37,8 +35,7 @@ def _read(path: Path) -> dict[str, object]:
     if not path.is_file():
         raise EnvironmentsError(f"{path}: missing - it lists the environments in promotion order")
     try:
-        with path.open() as handle:
-            return merged_locals(clean(hcl2.load(handle)))
+        return merged_locals(read(path))
     except Exception as exc:  # hcl2 raises lark errors of several kinds
         raise EnvironmentsError(f"{path}: not valid HCL ({str(exc).splitlines()[0]})") from exc
 

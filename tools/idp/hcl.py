@@ -23,10 +23,16 @@ def clean(node: Any) -> Any:
     return unquote(node)
 
 
-@cache
-def load(path: Path) -> dict[str, Any]:
+def read(path: Path) -> dict[str, Any]:
+    """Read afresh (a worktree or a test repository that changes between calls)."""
     with path.open() as handle:
         return dict(clean(hcl2.load(handle)))
+
+
+@cache
+def load(path: Path) -> dict[str, Any]:
+    """Read once per process (the repository's own files)."""
+    return read(path)
 
 
 def blocks(doc: dict[str, Any], kind: str) -> dict[str, Any]:

@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
-
-from idp.hcl import blocks, clean
+from idp.hcl import blocks, read
 
 BOOTSTRAP = "_bootstrap"
 EVERY_UNIT = ("terragrunt.hcl", ".mise.toml")
@@ -41,10 +39,8 @@ class UnitsError(ValueError):
 
 
 def load(path: Path) -> dict[str, Any]:
-    """Read afresh (a worktree or a test repository changes between calls)."""
     try:
-        with path.open() as handle:
-            return dict(clean(hcl2.load(handle)))
+        return read(path)
     except Exception as exc:  # hcl2 raises lark errors of several kinds
         raise UnitsError(f"{path}: not valid HCL ({str(exc).splitlines()[0]})") from exc
 
