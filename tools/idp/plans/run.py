@@ -20,11 +20,11 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from idp.units import Affected, UnitsError, stack_units
+from idp.units import Affected, Unit, dependency_order, stack_units
 
 FILTERS, DESTROYS = "filters", "destroys.json"
 LOCK = "-lock-timeout=5m"
@@ -128,30 +128,19 @@ def destroy_order(
     """(dependents first, each unit's dependencies as its own tree declares them; whether a unit that
     stays - one of `kept` - depended on one of them, so the applies go first)."""
     by_unit = {d.unit: d for d in destroys}
-    depends: dict[str, set[str]] = {}
+    trees: dict[str, dict[str, Unit]] = {}  # commit -> its tree's units, read once per commit
+    graph: dict[str, Unit] = {}
     held_by_kept = False
     for entry in destroys:
-        units = stack_units(tree(repo, entry.commit, folder), env)
+        if entry.commit not in trees:
+            trees[entry.commit] = stack_units(tree(repo, entry.commit, folder), env)
+        units = trees[entry.commit]
         if entry.unit not in units:
             raise RunError(f"{entry.commit[:12]} has no unit live/{env}/{entry.unit}: cannot plan its destroy")
-        depends[entry.unit] = set(units[entry.unit].dependencies) & set(by_unit)
+        graph[entry.unit] = replace(units[entry.unit], dependencies=units[entry.unit].dependencies & set(by_unit))
         held_by_kept |= any(entry.unit in units[k].dependencies for k in kept if k in units)
-    order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(unit: str) -> None:
-        if state.get(unit) == 1:
-            raise UnitsError(f"dependency cycle through {unit}")
-        if state.get(unit) != 2:
-            state[unit] = 1
-            for dep in sorted(depends[unit]):
-                visit(dep)
-            state[unit] = 2
-            order.append(unit)
-
-    for unit in sorted(by_unit):
-        visit(unit)
-    return [by_unit[unit] for unit in reversed(order)], held_by_kept
+    ordered = dependency_order(graph, set(by_unit))  # dependencies first: destroyed last
+    return [by_unit[unit] for unit in reversed(ordered)], held_by_kept
 
 
 def plan(repo: Path, env: str, folder: PlanFolder) -> None:
