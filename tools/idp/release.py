@@ -149,6 +149,17 @@ class NotReviewedError(ValueError):
     """A commit that is not on the protected branch: never deployed with deploy credentials."""
 
 
+def ref_candidates(ref: str) -> list[str]:
+    """What a dispatched `ref` can name in a workflow's checkout, in git's order (a qualified ref, a
+    commit, a tag, a branch). actions/checkout with fetch-depth: 0 keeps GitHub's branches only as
+    refs/remotes/origin/*, and a job that checks out a SHA has no local branch: `main` is origin's.
+    A local branch is never looked at - it is this machine's, not the repository's."""
+    if ref.startswith("refs/"):
+        return [ref]
+    candidates = [ref] if re.fullmatch(r"[0-9a-fA-F]{7,64}", ref) else []
+    return [*candidates, f"refs/tags/{ref}", f"refs/remotes/origin/{ref}"]
+
+
 def deployable_commit(ref: str, branch: str, repo: Path) -> str:
     """The full SHA of `ref`, if it is on `branch` (e.g. origin/main): only reviewed, merged code is
     built, planned and applied - a dispatched tag or SHA from elsewhere would run its own workflow
@@ -157,12 +168,16 @@ def deployable_commit(ref: str, branch: str, repo: Path) -> str:
     def git(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)  # noqa: S607
 
-    resolved = git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    if resolved.returncode != 0:
+    sha = ""
+    for candidate in ref_candidates(ref):
+        resolved = git("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
+        if resolved.returncode == 0:
+            sha = resolved.stdout.strip()
+            break
+    if not sha:
         raise NotReviewedError(
-            f"{ref!r} is not a commit of this repository (fetch it: actions/checkout fetch-depth: 0)"
+            f"{ref!r} is not a commit, tag or branch of this repository (fetch it: actions/checkout fetch-depth: 0)"
         )
-    sha = resolved.stdout.strip()
     if git("rev-parse", "--verify", "--quiet", branch).returncode != 0:
         raise NotReviewedError(f"the branch {branch!r} is not fetched (actions/checkout fetch-depth: 0)")
     if git("merge-base", "--is-ancestor", sha, branch).returncode != 0:
