@@ -57,7 +57,12 @@ CASES = [
     (["release", "record", "--env", "dev", "--digests", "{not json", "--commit", "a" * 40], {}, "not valid JSON", 2),
     (["release", "show", "--env", "dev"], {}, "no AWS credentials found", 2),
     (["release", "env", "--env", "nowhere"], {}, "nowhere", 2),
-    (["release", "commit", "--ref", "no-such-ref"], {}, "'no-such-ref' is not a commit, tag or branch of this repository", 1),
+    (
+        ["release", "commit", "--ref", "no-such-ref"],
+        {},
+        "'no-such-ref' is not a commit, tag or branch of this repository",
+        1,
+    ),
     (["release", "env", "--env", "dev", "--github-output"], {}, "GITHUB_OUTPUT", 2),
     (["plan-comment", "no-such-dir", "--env", "dev"], {}, "no-such-dir is not a folder", 2),
     (["plan-verify", "--reviewed", "no-such-dir", "--current", "tests"], {}, "no-such-dir is not a folder", 2),

@@ -1,14 +1,26 @@
-"""Scenarios act runs on the real workflow files (tests/workflows/act.py)."""
+"""The delivery, as GitHub would run it: act executes the real workflow files (tests/workflows/act.py)
+on a GitHub world made for each test - the repository as a remote, pull requests and pushes as events.
+`idp` runs for real against the embedded AWS; terragrunt, aws, gh, docker and trivy are recording
+stand-ins (stand_in.py), external actions stand-ins built from their source (actions/README.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from idp.local.aws_server import LocalAwsServer
-from tests.workflows.act import GitHubWorld, template_remote
+from idp.naming import FUNCTIONS
+from idp.release import PLACEHOLDER_DIGEST, Release, env_info, manifest_parameter
+from tests.conftest import REPO_ROOT
+from tests.workflows.act import GitHubWorld, Run, template_remote
+
+PLANS = REPO_ROOT / "tests" / "fixtures" / "plans"
+API_URL = "http://127.0.0.1:9/dev"  # nothing listens: the smoke test fails (see the rollback scenarios)
+ENVS = ("dev", "test", "prod")
 
 
 @pytest.fixture(scope="session")
@@ -17,16 +29,97 @@ def remote_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def github(tmp_path: Path, remote_template: Path, embedded_aws: LocalAwsServer) -> Iterator[GitHubWorld]:
-    import subprocess
-
+def github(tmp_path: Path, remote_template: Path, embedded_aws: LocalAwsServer) -> GitHubWorld:
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "clone", "--quiet", "--bare", str(remote_template), str(remote)], check=True)
-    yield GitHubWorld(tmp_path, remote, embedded_aws)
+    world = GitHubWorld(tmp_path, remote, embedded_aws, script={"plan_json": str(PLANS / "every-action.json")})
+    world.answer("terragrunt", ["output", "-raw", "api_url"], API_URL)
+    world.answer("aws", ["s3", "cp", "-"])
+    world.answer("trivy", ["image"])
+    world.answer("trivy", ["fs"])
+    world.answer("gh", ["api", "/approvals"], "")
+    return world
 
 
-def test_a_dispatch_with_the_default_ref_main(github: GitHubWorld) -> None:
+def succeeded(run: Run, *jobs: str) -> None:
+    for name in jobs:
+        job = run.job(name)
+        assert job.result == "success", f"{name}: {job.result}\n{job.text[-4000:]}"
+
+
+def release(github: GitHubWorld, env: str, commit: str, tag: str = "a") -> Release:
+    """The manifest a previous validated deploy recorded in the env's account."""
+    info = env_info(env)
+    recorded = Release(commit, dict.fromkeys(FUNCTIONS, "sha256:" + tag * 64))
+    github.server.client("ssm", info.region).put_parameter(
+        Name=manifest_parameter(env), Value=recorded.to_json(), Type="String", Overwrite=True
+    )
+    return recorded
+
+
+def touch(github: GitHubWorld, relative: str, line: str = "# touched\n") -> None:
+    path = github.clone / relative
+    path.write_text(path.read_text() + line)
+
+
+def comment(github: GitHubWorld, env: str) -> dict[str, Any]:
+    found = [c for c in github.comments() if c["header"] == f"plan-{env}"]
+    assert len(found) == 1, github.comments()
+    return found[0]
+
+
+def test_a_pull_request_before_the_first_deploy_plans_with_placeholder_images_and_says_so(
+    github: GitHubWorld,
+) -> None:
+    """No env was ever released (no manifest anywhere): the plan used to fail on `idp release digests`,
+    so the required `plans` check could never pass before the first deploy."""
+    touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
+    head = github.commit("dev monitoring", branch="pr-1", push=True)
+    run = github.act("pull_request", payload=github.pull_request(1, head))
+    succeeded(run, "changes", "lint-and-test", "security", "plans")
+    assert json.loads(run.job("changes").outputs["envs"]) == ["dev"]
+    body = comment(github, "dev")["body"]
+    assert "planned with placeholder digests" in body
+    assert "dev was never released" in body
+    assert "not kept for pull requests" in body  # no link to an artifact a PR never uploads
+    assert "workflow artifact" not in body
+    assert not github.artifact("plan-dev").exists()
+    planned = github.calls("terragrunt")[0]
+    assert set(json.loads(planned["env"]["IDP_IMAGE_DIGESTS"]).values()) == {PLACEHOLDER_DIGEST}
+    assert planned["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").plan_role_arn
+    assert [c["argv"] for c in github.calls("make")] == [["test"]]
+
+
+def test_a_failed_pr_plan_replaces_its_comment_and_fails_the_required_check(github: GitHubWorld) -> None:
+    github.script["plan_fails"] = True
+    github.save_script()
+    touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
+    head = github.commit("dev monitoring", branch="pr-1")
+    run = github.act("pull_request", payload=github.pull_request(1, head))
+    assert run.job("plan dev").result == "failure"
+    assert "The plan of `dev` failed" in comment(github, "dev")["body"]
+    # act 0.2.89 ends a run when a job of a called workflow fails (nektos/act#1793): the `plans` job
+    # (`if: !cancelled()`) that GitHub runs next is not run here. Its verdict on a failed leg is tested
+    # in tests/workflows/test_workflow_runs.py until act runs it.
+    assert not run.ran("plans")
+
+
+def test_a_dispatch_with_the_default_ref_deploys_main(github: GitHubWorld) -> None:
+    """The dispatch input's default is `main`; the changes job checks out github.sha detached with all
+    history, where main exists only as refs/remotes/origin/main (it failed: 'main' is not a commit)."""
     run = github.act("workflow_dispatch", workflow="deploy.yml", job="changes", inputs={"ref": "main"})
-    print("\n".join(l for l in run.output.splitlines() if "raw_output" in l or "Result" in l)[-8000:])
-    changes = run.job("changes")
-    assert changes.result == "success", changes.text
+    succeeded(run, "changes")
+    assert run.job("changes").outputs["sha"] == github.sha("main")
+    assert sorted(json.loads(run.job("changes").outputs["functions"])) == sorted(FUNCTIONS)  # in full
+
+
+def test_a_dispatch_of_a_tag_deploys_its_commit_and_a_commit_off_main_is_refused(github: GitHubWorld) -> None:
+    earlier = github.sha("main~1")
+    subprocess.run(["git", "-C", str(github.remote), "tag", "v1.0.0", earlier], check=True)
+    run = github.act("workflow_dispatch", workflow="deploy.yml", job="changes", inputs={"ref": "v1.0.0"})
+    succeeded(run, "changes")
+    assert run.job("changes").outputs["sha"] == earlier
+    stray = github.commit("never merged", branch="stray")  # pushed to a branch, not to main
+    refused = github.act("workflow_dispatch", workflow="deploy.yml", job="changes", inputs={"ref": stray})
+    assert refused.job("changes").result == "failure"
+    assert "is not on origin/main" in refused.job("changes").text

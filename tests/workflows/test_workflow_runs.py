@@ -395,7 +395,7 @@ def test_an_env_waits_for_the_env_before_it_in_the_same_run(machine: Machine) ->
     ).run()
     succeeded(done)
     marker = json.loads((machine.artifacts / "promoted-dev" / "dev.json").read_text())
-    assert marker == {"environment": "dev", "commit": git("rev-parse", "HEAD"), "apply": "skipped"}
+    assert marker == {"environment": "dev", "commit": git("rev-parse", "HEAD"), "apply": "skipped", "digests": {}}
     succeeded(
         machine.job("_plan.yml", "plan", inputs={"environment": "test", "after": "dev"}, github=github("push")).run()
     )

@@ -385,8 +385,13 @@ def plan_apply_command(
 def plan_comment_command(
     plan_dir: Annotated[Path, typer.Argument(help="Terragrunt --json-out-dir: <unit>/tfplan.json files.")],
     env: Annotated[str, typer.Option(help="Environment the plans are for.")],
-    artifact: Annotated[str | None, typer.Option(help="Where the full plans are (artifact name).")] = None,
+    artifact: Annotated[
+        str | None, typer.Option(help="The artifact holding the full plans (none: not kept, e.g. a PR's).")
+    ] = None,
     output: Annotated[Path | None, typer.Option(help="Write the comment here instead of stdout.")] = None,
+    notice: Annotated[
+        list[str] | None, typer.Option(help="A line the reviewer must read first (repeatable; empty ones ignored).")
+    ] = None,
     github_output: Annotated[
         bool,
         typer.Option(help="Append fingerprint=<sha256>, mocked=true|false, changes=true|false to $GITHUB_OUTPUT."),
@@ -413,7 +418,7 @@ def plan_comment_command(
     if not plans and not allow_empty:
         typer.echo(f"error: no tfplan.json under {plan_dir}", err=True)
         raise typer.Exit(2)
-    text = render_comment(env, plans, artifact or f"plan-{env}")
+    text = render_comment(env, plans, artifact or None, notices=[n for n in notice or [] if n.strip()])
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -576,22 +581,38 @@ def release_digests(
     env: Annotated[str, typer.Option(help="Environment whose deployed manifest is the base.")],
     built: Annotated[Path | None, typer.Option(help="Folder of digest-<function>.json from the build.")] = None,
     previous: Annotated[bool, typer.Option(help="The manifest before the current one (rollback).")] = False,
+    promoted: Annotated[
+        Path | None, typer.Option(help="The previous env's promoted-<env> marker: its digests if this env has none.")
+    ] = None,
+    placeholders: Annotated[
+        bool, typer.Option(help="A plan never applied (PR, drift): images not built yet planned as placeholders.")
+    ] = False,
+    github_output: Annotated[
+        bool, typer.Option(help="Append digests=<JSON>, source=, placeholders=<functions> to $GITHUB_OUTPUT.")
+    ] = False,
 ) -> None:
     """Print the image digest map to deploy (JSON): the deployed manifest, overlaid with new builds."""
     import boto3  # noqa: PLC0415
 
-    from idp.release import current_manifest, merge, previous_manifest, read_built, validate_digests  # noqa: PLC0415
+    from idp.release import current_manifest, deploy_digests, previous_manifest, read_built, read_promoted  # noqa: PLC0415
 
     ssm = boto3.client("ssm")
     try:
         base = previous_manifest(ssm, env) if previous else current_manifest(ssm, env)
-    except ValueError as exc:
+        promoted_from, promoted_digests = read_promoted(promoted) if promoted and promoted.is_file() else ("", None)
+        result = deploy_digests(
+            env, base, read_built(built) if built else {}, promoted_digests, promoted_from, placeholders
+        )
+    except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from exc
-    digests = merge(base, read_built(built) if built else {})
-    problems = validate_digests(digests)
-    if problems:
-        raise _fail("incomplete image digests — " + "; ".join(problems))
-    typer.echo(json.dumps(digests))
+    if result.placeholders:
+        typer.echo(f"{result.source}: no image yet for {', '.join(result.placeholders)} (placeholders)", err=True)
+    if github_output:
+        _append_github_output(
+            f"digests={json.dumps(result.digests)}\nsource={result.source}\n"
+            f"placeholders={','.join(result.placeholders)}\n"
+        )
+    typer.echo(json.dumps(result.digests))
 
 
 @release_app.command("record")

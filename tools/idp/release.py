@@ -82,6 +82,56 @@ def read_built(directory: Path) -> dict[str, str]:
     return built
 
 
+PLACEHOLDER_DIGEST = "sha256:" + "0" * 64  # an image not built yet, in a plan that is never applied
+
+
+@dataclass(frozen=True)
+class DeployDigests:
+    """The images a plan deploys and where they come from (said in the plan comment)."""
+
+    digests: dict[str, str]
+    source: str
+    placeholders: tuple[str, ...] = ()
+
+
+def deploy_digests(
+    env: str,
+    current: Mapping[str, str],
+    built: Mapping[str, str],
+    promoted: Mapping[str, str] | None = None,
+    promoted_from: str = "",
+    placeholders: bool = False,
+) -> DeployDigests:
+    """The env's release, else what the env before it promoted in this run (a new env gets what its
+    predecessor runs), overlaid with this run's builds. An env never released with nothing promoted
+    (a pull request or drift plan before the first deploy) has no images yet: with `placeholders` (a
+    plan that is never applied) the missing ones are planned as PLACEHOLDER_DIGEST and named; without,
+    an incomplete map is refused - an apply never deploys a placeholder."""
+    if current:
+        base, source = dict(current), f"the {env} release"
+    elif promoted:
+        base, source = dict(promoted), f"promoted from {promoted_from or 'the previous env'} in this run"
+    else:
+        base, source = {}, f"{env} was never released"
+    digests = merge(base, built)
+    missing = tuple(fn for fn in FUNCTIONS if fn not in digests)
+    if missing and placeholders:
+        digests = merge(digests, dict.fromkeys(missing, PLACEHOLDER_DIGEST))
+    problems = validate_digests(digests)
+    if problems:
+        raise ValueError(f"incomplete image digests ({source}) — " + "; ".join(problems))
+    return DeployDigests(digests, source, missing if placeholders else ())
+
+
+def read_promoted(path: Path) -> tuple[str, dict[str, str]]:
+    """The previous env's marker (deploy's `promoted-<env>` artifact): its name and deployed digests."""
+    data = json.loads(path.read_text())
+    digests = data.get("digests") or {}
+    if not isinstance(digests, dict):
+        raise ValueError(f"{path}: digests is not a map")
+    return str(data.get("environment", "")), {str(k): str(v) for k, v in digests.items()}
+
+
 @dataclass(frozen=True)
 class Release:
     """What an env runs after a validated deploy: the commit (module code, doc-configs) and the images."""

@@ -123,9 +123,18 @@ def mock_banner(plans: Sequence[UnitPlan]) -> str:
     )
 
 
-def render(env: str, plans: Sequence[UnitPlan], artifact: str, max_chars: int = MAX_COMMENT_CHARS) -> str:
+def render(
+    env: str,
+    plans: Sequence[UnitPlan],
+    artifact: str | None,
+    max_chars: int = MAX_COMMENT_CHARS,
+    notices: Sequence[str] = (),
+) -> str:
+    """artifact: the workflow artifact holding the full plans (None: none is kept, e.g. a pull request's);
+    notices: what the reviewer must know about the plan's inputs (e.g. images not built yet)."""
     fingerprint = plan_fingerprint(plans)
     head = [marker(env, fingerprint)]
+    head += ["> [!IMPORTANT]\n> " + notice for notice in notices]
     mocks = mock_banner(plans)
     if mocks:
         head.append(mocks)
@@ -137,7 +146,8 @@ def render(env: str, plans: Sequence[UnitPlan], artifact: str, max_chars: int = 
     if not plans:
         head.append(f"No unit of `{env}` is affected by this change: nothing to plan.")
     head.append(summary_table(plans))
-    footer = f"Plan fingerprint `{fingerprint[:16]}…` — full plans: workflow artifact `{artifact}`."
+    kept = f"workflow artifact `{artifact}`" if artifact else "not kept for pull requests (docs/adr/0002)"
+    footer = f"Plan fingerprint `{fingerprint[:16]}…` — full plans: {kept}."
     sections = [unit_section(p) for p in plans]
 
     def assemble(notes: list[str]) -> str:
