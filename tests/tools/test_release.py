@@ -149,3 +149,20 @@ def test_the_lifecycle_never_expires_a_release_image() -> None:
     assert f'tagPrefixList = ["{RELEASE_TAG_PREFIX}"]' in first
     assert "countNumber = 9999" in first
     assert 'tagStatus = "any"' in text[text.index(f"rulePriority = {max(priorities)}") :]
+
+
+def test_a_never_released_env_takes_what_its_predecessor_promoted_else_placeholders_only_for_plans() -> None:
+    from idp.release import PLACEHOLDER_DIGEST, deploy_digests
+
+    released = deploy_digests("test", digests("a"), {"sqs_poller": "sha256:" + "b" * 64})
+    assert released.source == "the test release"
+    assert released.digests["sqs_poller"] == "sha256:" + "b" * 64
+    promoted = deploy_digests("staging", {}, {}, promoted=digests("c"), promoted_from="test")
+    assert promoted.digests == digests("c")
+    assert promoted.source == "promoted from test in this run"
+    with pytest.raises(ValueError, match=r"incomplete image digests \(staging was never released\)"):
+        deploy_digests("staging", {}, {"sqs_poller": "sha256:" + "b" * 64})  # an apply never gets placeholders
+    planned = deploy_digests("staging", {}, {"sqs_poller": "sha256:" + "b" * 64}, placeholders=True)
+    assert planned.digests["sqs_poller"] == "sha256:" + "b" * 64
+    assert set(planned.placeholders) == set(FUNCTIONS) - {"sqs_poller"}
+    assert {planned.digests[fn] for fn in planned.placeholders} == {PLACEHOLDER_DIGEST}

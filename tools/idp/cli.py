@@ -601,7 +601,12 @@ def release_digests(
         base = previous_manifest(ssm, env) if previous else current_manifest(ssm, env)
         promoted_from, promoted_digests = read_promoted(promoted) if promoted and promoted.is_file() else ("", None)
         result = deploy_digests(
-            env, base, read_built(built) if built else {}, promoted_digests, promoted_from, placeholders
+            env,
+            base,
+            read_built(built) if built else {},
+            promoted=promoted_digests,
+            promoted_from=promoted_from,
+            placeholders=placeholders,
         )
     except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from exc

@@ -98,6 +98,7 @@ def deploy_digests(
     env: str,
     current: Mapping[str, str],
     built: Mapping[str, str],
+    *,
     promoted: Mapping[str, str] | None = None,
     promoted_from: str = "",
     placeholders: bool = False,
