@@ -226,6 +226,15 @@ class Run:
     def ran(self, name: str) -> bool:
         return any(j.name == name or j.name.endswith(f"/{name}") for j in self.jobs)
 
+    def explain(self) -> str:
+        """Each job that did not succeed: its failed steps and the end of its log."""
+        parts = []
+        for job in self.jobs:
+            if job.result != "success":
+                failed = [s.name for s in job.steps if s.result == "failure"]
+                parts.append(f"== {job.name} {job.matrix or ''}: {job.result}, failed {failed}\n{job.text[-1500:]}")
+        return "\n".join(parts)
+
     def results(self) -> dict[str, str]:
         return {
             f"{j.name}{' ' + json.dumps(j.matrix, sort_keys=True) if j.matrix else ''}": j.result for j in self.jobs

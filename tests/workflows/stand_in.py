@@ -2,7 +2,7 @@
 
 Every call is appended to $STAND_IN_LOG as one JSON line: tool, argv, cwd, stdin (when read), and the
 environment a real call would depend on. What it answers comes from $STAND_IN_SCRIPT (rules: the
-first whose words all appear in argv gives stdout and exit code) and, for terragrunt's run queue, the
+first whose words each appear in an argument gives stdout and exit code) and, for terragrunt's run queue, the
 behaviour the workflows rely on, as Terragrunt documents it:
 - the queue is every unit under the working directory narrowed by `--filter` / `--filters-file` path
   expressions (Terragrunt 1.0: positive expressions are a union, `!` ones are removed after them; none
@@ -99,7 +99,7 @@ def main() -> int:
     if tool == "terragrunt" and argv[:2] == ["run", "--all"]:
         return terragrunt_run_all(argv, script)
     for rule in script.get("rules", []):  # type: ignore[union-attr]
-        if rule["tool"] == tool and all(word in argv for word in rule["words"]):
+        if rule["tool"] == tool and all(any(word in arg for arg in argv) for word in rule["words"]):
             print(rule.get("stdout", ""), end="")
             return int(rule.get("exit", 0))
     print(f"{tool} (stand-in): no answer scripted for {argv}", file=sys.stderr)

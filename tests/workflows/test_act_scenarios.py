@@ -123,3 +123,37 @@ def test_a_dispatch_of_a_tag_deploys_its_commit_and_a_commit_off_main_is_refused
     refused = github.act("workflow_dispatch", workflow="deploy.yml", job="changes", inputs={"ref": stray})
     assert refused.job("changes").result == "failure"
     assert "is not on origin/main" in refused.job("changes").text
+
+
+def test_the_first_push_to_a_never_deployed_org_builds_everything_and_applies_dev_first(
+    github: GitHubWorld,
+) -> None:
+    """After the bootstrap, no release anywhere and no successful deploy run: every image is built once,
+    dev is planned with exactly those images and its reviewed plan applied with dev's apply role. (Its
+    doc-configs publish needs BDA's control plane, which has no local server - tested with Stubber in
+    tests/tools/test_configs.py - so the job stops there; test and prod are not reached.)"""
+    github.answer("gh", ["api", "actions/workflows/deploy.yml/runs"], "")  # no deploy run succeeded yet
+    run = github.act("push", workflow="deploy.yml")
+    succeeded(run, "changes")
+    built = {leg.matrix["function"] for leg in run.jobs if leg.matrix.get("function") and leg.result == "success"}
+    assert built == set(FUNCTIONS), run.explain()
+    assert sorted(p.name for p in github.state.glob(f"artifacts/{github.runs}/digest-*")) == sorted(
+        f"digest-{fn}" for fn in FUNCTIONS
+    )
+    attested = json.loads((github.state / "attestations.json").read_text())
+    assert len(attested) == len(FUNCTIONS)
+    plan = next(c for c in github.calls("terragrunt") if "plan" in c["argv"])
+    deployed = json.loads(plan["env"]["IDP_IMAGE_DIGESTS"])
+    assert PLACEHOLDER_DIGEST not in deployed.values()  # an applied plan never has placeholders
+    assert sorted(deployed) == sorted(FUNCTIONS)
+    apply = run.job("apply dev")
+    assert apply.outcome("Apply the reviewed plan") == "success", run.explain()
+    applied = [c for c in github.calls("terragrunt") if "apply" in c["argv"]]
+    assert applied
+    assert all(c["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").apply_role_arn for c in applied)
+    assert apply.outcome("Publish doc-configs") == "failure"
+    # GitHub's fail-fast cancels the later stages; act 0.2.89 starts them anyway, and each stops at its
+    # first step: its predecessor did not finish in this run (the promoted marker) - nothing planned.
+    for env in ("test", "prod"):
+        assert run.job(f"plan {env}").outcome("The previous env finished in this run") == "failure"
+    assert all(c["cwd"].endswith("/live/dev") for c in github.calls("terragrunt") if "run" in c["argv"])

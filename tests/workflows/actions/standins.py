@@ -10,6 +10,8 @@ Standard library only: it runs under whichever python3 the job has.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import fnmatch
 import hashlib
 import json
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,15 @@ def read_json(path: Path, default: Any) -> Any:
 def write_json(path: Path, value: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(value, indent=1))
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Matrix legs run side by side: one read-modify-write of a GitHub-side record at a time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with (path.parent / f"{path.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def truthy(value: str) -> bool:
@@ -387,6 +399,11 @@ def sticky(given: dict[str, str]) -> None:
     if not body and not truthy(given.get("delete", "false")):
         raise ActionFailed("Either message or path input is required")
     state = world() / "comments.json"
+    with locked(state):
+        update_comment(state, number, header, body, given)
+
+
+def update_comment(state: Path, number: int, header: str, body: str, given: dict[str, str]) -> None:
     comments: list[dict[str, Any]] = read_json(state, [])
     mine = [c for c in comments if c["pr"] == number and c["header"] == header]
     if truthy(given.get("only_update", "false")) and not mine:
@@ -410,6 +427,11 @@ def create_issue(given: dict[str, str]) -> None:
         print(f"::warning::File not found: {path}")  # the action only warns and creates nothing
         return
     state = world() / "issues.json"
+    with locked(state):
+        update_issue(state, path, given)
+
+
+def update_issue(state: Path, path: Path, given: dict[str, str]) -> None:
     issues: list[dict[str, Any]] = read_json(state, [])
     number = given.get("issue-number", "")
     labels = [label.strip() for label in given.get("labels", "").split(",") if label.strip()]
@@ -435,13 +457,9 @@ def attest(given: dict[str, str]) -> None:
                 'missing "id-token" permission. Please add "permissions: id-token: write" to your workflow.'
             )
     attestations = world() / "attestations.json"
-    write_json(
-        attestations,
-        [
-            *read_json(attestations, []),
-            {k: given.get(k, "") for k in ("subject-name", "subject-digest", "push-to-registry")},
-        ],
-    )
+    subject = {k: given.get(k, "") for k in ("subject-name", "subject-digest", "push-to-registry")}
+    with locked(attestations):
+        write_json(attestations, [*read_json(attestations, []), subject])
     set_output("attestation-id", hashlib.sha256(given["subject-digest"].encode()).hexdigest()[:12])
 
 
