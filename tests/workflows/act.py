@@ -111,10 +111,8 @@ def git(cwd: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def template_remote(into: Path) -> Path:
-    """A bare repository with this checkout's history and, on top, its working tree as one commit
-    (so uncommitted work is what the workflows run)."""
-    clone = into / "template-clone"
+def clone_with_working_tree(clone: Path) -> Path:
+    """A clone of this checkout with its working tree's files (tracked and untracked, not ignored) over it."""
     subprocess.run(["git", "clone", "--quiet", "--no-local", str(REPO_ROOT), str(clone)], check=True)
     listed = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
@@ -124,6 +122,13 @@ def template_remote(into: Path) -> Path:
         if source.is_file() and not source.is_symlink():
             (clone / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, clone / name)
+    return clone
+
+
+def template_remote(into: Path) -> Path:
+    """A bare repository with this checkout's history and, on top, its working tree as one commit
+    (so uncommitted work is what the workflows run)."""
+    clone = clone_with_working_tree(into / "template-clone")
     for name in git(clone, "ls-files", "--deleted").splitlines():
         git(clone, "rm", "-q", "--cached", name)
     git(clone, "add", "-A")

@@ -20,6 +20,7 @@ from idp.local.aws_server import LocalAwsServer
 from idp.naming import FUNCTIONS
 from idp.release import Release, env_info, manifest_parameter
 from tests.conftest import REPO_ROOT
+from tests.workflows.act import clone_with_working_tree
 from tests.workflows.runner import JobRun, JobRunner, stand_in_path
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -38,16 +39,7 @@ def checkout_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     test works in its own copy (steps write into it, never into this checkout). The setup action's
     `make setup` is the one step not run there (syncing a linked environment would repoint this
     checkout's editable install; `make test` runs it)."""
-    clone = tmp_path_factory.mktemp("checkout") / "workspace"
-    subprocess.run(["git", "clone", "--quiet", "--no-local", str(REPO_ROOT), str(clone)], check=True)
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = REPO_ROOT / name
-        if source.is_file() and not source.is_symlink():
-            (clone / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, clone / name)
+    clone = clone_with_working_tree(tmp_path_factory.mktemp("checkout") / "workspace")
     for shared in (".venv", ".tools", "tools/node/node_modules", "tools/envs/checkov/.venv"):
         if (REPO_ROOT / shared).exists() and not (clone / shared).exists():
             (clone / shared).symlink_to(REPO_ROOT / shared)
