@@ -4,6 +4,7 @@ tests/workflows/stand_in.py, on PATH) - in process, where the workflow tests run
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,8 @@ def test_a_unit_that_stays_lets_go_of_a_deleted_one_before_it_is_destroyed(tmp_p
     assert folder.destroys_after_applies is True
     apply(root, "dev", folder, mocked=False)
     applied = [c["argv"] for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]
-    assert ["--filters-file" in argv for argv in applied] == [True, False]  # type: ignore[operator]
+    filters = [argv[argv.index("--filter") + 1] for argv in applied]  # type: ignore[union-attr,index]
+    assert filters == ["./eu-west-1/monitoring", "./eu-west-1/api"]  # the saved plan, then the destroy
 
 
 def test_a_pinned_tool_is_run_as_mise_installed_it_never_through_a_shim(
@@ -194,3 +196,107 @@ def test_the_cli_replans_the_reviewed_sets_and_refuses_a_mixed_request(
     bad = runner.invoke(app, ["plan-apply", "--env", "dev", "--reviewed", str(reviewed.path), "--mocked", "yes"])
     assert bad.exit_code == 2
     assert "give true or false" in bad.output
+
+
+OLD_ARN = "arn:aws:lambda:eu-west-1:111111111111:function:idp-dev-presigned-url-generator"
+
+
+def integration_plan(actions: list[str], before: str, after: str, extra: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
+    """api's plan: one integration whose URI embeds compute's function ARN (an output api reads)."""
+    uri = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{}/invocations"
+    change = {
+        "actions": actions,
+        "before": {"uri": uri.format(before)},
+        "after": {"uri": uri.format(after), **(extra or {})},
+    }
+    return {
+        "format_version": "1.2",
+        "resource_changes": [
+            {"address": "module.api.aws_api_gateway_integration.create", "mode": "managed",
+             "type": "aws_api_gateway_integration", "change": {**change, "after_unknown": {}}},
+        ],
+        "output_changes": {},
+    }  # fmt: skip
+
+
+def moved_outputs_script(tmp_path: Path, fresh: dict) -> None:  # type: ignore[type-arg]
+    """compute's apply replaces the function (its ARN moves); api was planned from the old ARN."""
+    reviewed, replanned = tmp_path / "api-reviewed.json", tmp_path / "api-fresh.json"
+    reviewed.write_text(json.dumps(integration_plan(["no-op"], OLD_ARN, OLD_ARN)))
+    replanned.write_text(json.dumps(fresh))
+    wrap = lambda arn: {"function_arns": {"sensitive": False, "type": "map", "value": {"presigned": arn}}}  # noqa: E731
+    script = json.loads(Path(os.environ["STAND_IN_SCRIPT"]).read_text())
+    script["units"] = {
+        "eu-west-1/compute": {"outputs_before": wrap(OLD_ARN), "outputs_after": wrap(OLD_ARN + "-v2")},
+        "eu-west-1/api": {"plan": str(reviewed), "replan": str(replanned), "replan_after": ["eu-west-1/compute"]},
+    }
+    Path(os.environ["STAND_IN_SCRIPT"]).write_text(json.dumps(script))
+
+
+def test_a_dependent_is_applied_from_a_fresh_plan_when_what_it_reads_moved_as_reviewed(
+    tmp_path: Path, stand_ins: Path
+) -> None:
+    """Terragrunt's saved plan of api keeps compute's old ARN (Terraform ignores the new variable when
+    applying a saved plan): applied as saved, API Gateway would keep invoking the replaced function.
+    (Before: one `run --all apply` of every saved plan - api from its stale plan.)"""
+    moved_outputs_script(tmp_path, integration_plan(["update"], OLD_ARN, OLD_ARN + "-v2"))
+    root = infrastructure_repo(tmp_path / "repo", [])
+    folder = planned(root, tmp_path / "plan", Affected(["eu-west-1/compute", "eu-west-1/api"], []))
+    replanned = apply(root, "dev", folder, mocked=False, fresh=tmp_path / "moved")
+    assert replanned == ["eu-west-1/api"]
+    applied = [c["argv"] for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]
+    saved = {a[a.index("--filter") + 1]: a[a.index("--out-dir") + 1] for a in applied}  # type: ignore[union-attr,index]
+    assert list(saved) == ["./eu-west-1/compute", "./eu-west-1/api"]  # dependencies first, one at a time
+    assert saved["./eu-west-1/compute"] == str(tmp_path / "plan" / "bin")  # the reviewed saved plan
+    assert saved["./eu-west-1/api"] == str(tmp_path / "moved" / "bin")  # planned again after compute
+
+
+@pytest.mark.parametrize(
+    "fresh",
+    [
+        integration_plan(["delete", "create"], OLD_ARN, OLD_ARN + "-v2"),  # the new value forces a replacement
+        integration_plan(["update"], OLD_ARN, OLD_ARN + "-v2", {"timeout_milliseconds": "3000"}),  # and more
+    ],
+    ids=["a replacement nobody reviewed", "a change beyond the moved value"],
+)
+def test_a_dependent_whose_fresh_plan_is_more_than_the_moved_values_is_refused(
+    tmp_path: Path,
+    stand_ins: Path,
+    fresh: dict,  # type: ignore[type-arg]
+) -> None:
+    from idp.plans.run import Refused
+
+    moved_outputs_script(tmp_path, fresh)
+    root = infrastructure_repo(tmp_path / "repo", [])
+    folder = planned(root, tmp_path / "plan", Affected(["eu-west-1/compute", "eu-west-1/api"], []))
+    with pytest.raises(Refused, match="eu-west-1/api: planned again after the units it reads moved") as refused:
+        apply(root, "dev", folder, mocked=False, fresh=tmp_path / "moved")
+    assert refused.value.differences == ["unit eu-west-1/api: module.api.aws_api_gateway_integration.create changed"]
+    applied = [c["argv"] for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]
+    assert [a[a.index("--filter") + 1] for a in applied] == ["./eu-west-1/compute"]  # type: ignore[union-attr,index]
+
+
+def test_moved_values_are_the_output_leaves_an_apply_changed() -> None:
+    from idp.plans.moved import expected_plan, moved_values
+
+    before = {
+        "arns": {"sensitive": False, "value": {"a": "arn:1", "b": "same", "c": ""}},
+        "n": {"sensitive": False, "value": 3},
+    }
+    after = {
+        "arns": {"sensitive": False, "value": {"a": "arn:2", "b": "same", "c": "new"}},
+        "n": {"sensitive": False, "value": 4},
+    }
+    assert moved_values(before, after) == {"arn:1": "arn:2"}  # strings only; an empty old value never counts
+    plan = {
+        "resource_changes": [
+            {"change": {"actions": ["no-op"], "before": {"x": "use arn:1"}, "after": {"x": "use arn:1"}}}
+        ]
+    }
+    expected = expected_plan(plan, {"arn:1": "arn:2"})
+    assert expected["resource_changes"][0]["change"] == {
+        "actions": ["update"],
+        "before": {"x": "use arn:1"},
+        "after": {"x": "use arn:2"},
+    }
+    assert plan["resource_changes"][0]["change"]["actions"] == ["no-op"]  # the reviewed plan is left as it was

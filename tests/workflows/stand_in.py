@@ -10,7 +10,11 @@ behaviour the workflows rely on, as Terragrunt documents it:
 - `run --all ... --json-out-dir D -- plan [-destroy]` writes D/<unit path>/tfplan.json for every unit
   in the queue from the plan JSON the script names; `--out-dir D` writes D/<unit path>/tfplan.tfplan;
 - `run --all ... --out-dir D -- apply` applies the saved plans: every unit must have one, else it fails;
-  `run --all -- apply` without one plans and applies each unit in dependency order.
+  `run --all -- apply` without one plans and applies each unit in dependency order;
+- a unit's outputs (`output -json` in its folder) are the script's `outputs_before` until the unit is
+  applied, `outputs_after` from then on; a unit planned after any unit of its `replan_after` was
+  applied gets its `replan` JSON (Terragrunt reads a dependency's outputs when it plans; a saved plan
+  keeps what it read - Terraform applies it as saved).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 RECORDED_ENV = ("IDP_IMAGE_DIGESTS", "AWS_REGION", "IDP_ASSUMED_ROLE", "TG_NON_INTERACTIVE", "TG_TF_PATH")
 
@@ -53,6 +58,37 @@ def units(cwd: Path, argv: list[str]) -> list[Path]:
     return [u for u in queue if not any(_matches(u, e) for e in negative)]
 
 
+def applied_units() -> set[str]:
+    state = Path(os.environ["STAND_IN_LOG"]).with_name("applied-units.json")
+    return set(json.loads(state.read_text())) if state.exists() else set()
+
+
+def mark_applied(env: str, units: list[Path]) -> None:
+    state = Path(os.environ["STAND_IN_LOG"]).with_name("applied-units.json")
+    state.write_text(json.dumps(sorted(applied_units() | {f"{env}/{u}" for u in units})))
+
+
+def unit_script(script: dict[str, object], unit: Path) -> dict[str, Any]:
+    found = dict(script.get("units") or {}).get(str(unit)) or {}  # type: ignore[call-overload]
+    return dict(found)
+
+
+def plan_json_of(script: dict[str, object], env: str, unit: Path) -> Path:
+    own = unit_script(script, unit)
+    if own.get("replan") and applied_units() & {f"{env}/{u}" for u in own.get("replan_after", [])}:
+        return Path(str(own["replan"]))
+    return Path(str(own.get("plan") or script["plan_json"]))
+
+
+def terragrunt_output(script: dict[str, object]) -> int:
+    cwd = Path.cwd()
+    unit = Path(*cwd.parts[-2:])  # live/<env>/<region>/<unit> -> <region>/<unit>
+    own = unit_script(script, unit)
+    applied = f"{cwd.parts[-3]}/{unit}" in applied_units()  # an env's unit, applied in this run
+    print(json.dumps(own.get("outputs_after" if applied else "outputs_before", {})))
+    return 0
+
+
 def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:
     cwd = Path.cwd()
     command = argv[argv.index("--") + 1] if "--" in argv else ""
@@ -62,11 +98,10 @@ def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:
         if script.get("plan_fails"):
             print("terragrunt (stand-in): Error: a unit failed to plan (scripted)", file=sys.stderr)
             return 1
-        plan_json = Path(str(script["plan_json"]))
         for unit in queue:
             if json_dir:
                 (Path(json_dir) / unit).mkdir(parents=True, exist_ok=True)
-                shutil.copy2(plan_json, Path(json_dir) / unit / "tfplan.json")
+                shutil.copy2(plan_json_of(script, cwd.name, unit), Path(json_dir) / unit / "tfplan.json")
             if out_dir:
                 (Path(out_dir) / unit).mkdir(parents=True, exist_ok=True)
                 (Path(out_dir) / unit / "tfplan.tfplan").write_bytes(b"saved plan of " + str(unit).encode())
@@ -76,8 +111,10 @@ def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:
         if missing:
             print(f"terragrunt (stand-in): no saved plan in {out_dir} for {missing}", file=sys.stderr)
             return 1
+        mark_applied(cwd.name, queue)
         return 0
     if command == "apply":  # each unit plans and applies in dependency order (auto-approved by run --all)
+        mark_applied(cwd.name, queue)
         return 0
     print(f"terragrunt (stand-in): run --all {command} is not stood in", file=sys.stderr)
     return 1
@@ -98,6 +135,8 @@ def main() -> int:
         log.write(json.dumps(entry) + "\n")
     if tool == "terragrunt" and argv[:2] == ["run", "--all"]:
         return terragrunt_run_all(argv, script)
+    if tool == "terragrunt" and argv == ["output", "-json"]:
+        return terragrunt_output(script)
     for rule in script.get("rules", []):  # type: ignore[union-attr]
         if rule["tool"] == tool and all(any(word in arg for arg in argv) for word in rule["words"]):
             print(rule.get("stdout", ""), end="")

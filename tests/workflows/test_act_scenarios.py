@@ -49,9 +49,8 @@ def succeeded(run: Run, *jobs: str) -> None:
 
 def release(github: GitHubWorld, env: str, commit: str, tag: str = "a") -> Release:
     """The manifest a previous validated deploy recorded in the env's account."""
-    info = env_info(env)
     recorded = Release(commit, dict.fromkeys(FUNCTIONS, "sha256:" + tag * 64))
-    github.server.client("ssm", info.region).put_parameter(
+    github.client("ssm", env).put_parameter(
         Name=manifest_parameter(env), Value=recorded.to_json(), Type="String", Overwrite=True
     )
     return recorded
@@ -157,3 +156,40 @@ def test_the_first_push_to_a_never_deployed_org_builds_everything_and_applies_de
     for env in ("test", "prod"):
         assert run.job(f"plan {env}").outcome("The previous env finished in this run") == "failure"
     assert all(c["cwd"].endswith("/live/dev") for c in github.calls("terragrunt") if "run" in c["argv"])
+
+
+def test_a_module_change_whose_outputs_move_re_plans_the_dependents_before_applying_them(
+    github: GitHubWorld, tmp_path: Path
+) -> None:
+    """compute's change replaces a function (its ARN moves); api read the old ARN when it was planned.
+    Applied as saved (before: one `run --all apply`), API Gateway would keep invoking the old function:
+    api is planned again after compute's apply and applied from that plan - it is its reviewed plan with
+    the moved value in place of the old one."""
+    from tests.tools.test_plan_run import OLD_ARN, integration_plan
+
+    base = github.sha("main")
+    for env in ENVS:
+        release(github, env, base)
+    github.answer("gh", ["api", "actions/workflows/deploy.yml/runs"], base)  # the last run that reached every env
+    touch(github, "modules/compute/main.tf")
+    github.commit("compute: a new function configuration")
+    reviewed, replanned = tmp_path / "api-reviewed.json", tmp_path / "api-fresh.json"
+    reviewed.write_text(json.dumps(integration_plan(["no-op"], OLD_ARN, OLD_ARN)))
+    replanned.write_text(json.dumps(integration_plan(["update"], OLD_ARN, OLD_ARN + "-v2")))
+    wrap = lambda arn: {"function_arns": {"sensitive": False, "type": "map", "value": {"presigned": arn}}}  # noqa: E731
+    github.script["units"] = {
+        "eu-west-1/compute": {"outputs_before": wrap(OLD_ARN), "outputs_after": wrap(OLD_ARN + "-v2")},
+        "eu-west-1/api": {"plan": str(reviewed), "replan": str(replanned), "replan_after": ["eu-west-1/compute"]},
+    }
+    github.save_script()
+    run = github.act("push", workflow="deploy.yml")
+    succeeded(run, "changes", "plan dev")
+    assert not run.ran("build")  # no function changed: no image built
+    apply = run.job("apply dev")
+    assert apply.outcome("Apply the reviewed plan") == "success", run.explain()
+    assert "planned again after their dependencies moved, as reviewed: eu-west-1/api" in apply.text
+    applied = [c["argv"] for c in github.calls("terragrunt") if "apply" in c["argv"] and "--out-dir" in c["argv"]]
+    saved = {a[a.index("--filter") + 1]: a[a.index("--out-dir") + 1] for a in applied}
+    assert saved["./eu-west-1/api"].endswith("/moved/bin")  # not the reviewed (stale) saved plan
+    assert saved["./eu-west-1/compute"].endswith("/reviewed/bin")
+    assert list(saved).index("./eu-west-1/compute") < list(saved).index("./eu-west-1/api")

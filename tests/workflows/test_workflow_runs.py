@@ -224,6 +224,10 @@ def apply_dev(machine: Machine, plan: JobRun, skip: dict[str, str], **inputs: An
 
 
 NO_API = {"Smoke test": "needs the deployed API"}
+UNIT_ORDER = [  # dev's units, dependencies first (idp.units.dependency_order)
+    "eu-west-1/ecr", "eu-west-1/security", "eu-west-1/storage", "eu-west-1/messaging", "eu-west-1/compute",
+    "eu-west-1/api", "eu-west-1/orchestration", "eu-west-1/monitoring",
+]  # fmt: skip
 
 
 def test_a_build_leg_tags_by_commit_in_the_registry_account_and_uploads_its_digest(machine: Machine) -> None:
@@ -296,8 +300,12 @@ def test_the_apply_job_applies_the_reviewed_plan_records_the_release_and_the_aud
     succeeded(apply)
     assert apply.outputs["api-url"] == API_URL
     verb = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
-    assert len(verb) == 1
-    assert Path(verb[0]["cwd"]) == machine.workspace / "live" / "dev"
+    planned = {p.parent.relative_to(machine.artifacts / "plan-dev" / "json").as_posix()
+               for p in (machine.artifacts / "plan-dev" / "json").rglob("tfplan.json")}  # fmt: skip
+    # One unit at a time in dependency order, each from its reviewed saved plan (no output moved here).
+    assert [c["argv"][c["argv"].index("--filter") + 1][2:] for c in verb] == [u for u in UNIT_ORDER if u in planned]
+    assert all(c["argv"][c["argv"].index("--out-dir") + 1].endswith("reviewed/bin") for c in verb)
+    assert {Path(c["cwd"]) for c in verb} == {machine.workspace / "live" / "dev"}
     assert verb[0]["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").apply_role_arn
     info = env_info("dev")
     recorded = machine.server.client("ssm", info.region).get_parameter(Name=manifest_parameter("dev"))
@@ -347,7 +355,7 @@ def test_a_stale_reviewed_plan_is_refused_the_fresh_plan_posted_and_applied_on_a
     rerun = apply_dev(machine, plan, NO_API)
     succeeded(rerun)
     applied = [c for c in machine.calls("terragrunt") if "apply" in c["argv"]]
-    assert len(applied) == 1
+    assert len(applied) == 8  # every reviewed unit, one at a time
     audit = json.loads([c for c in machine.calls("aws") if c["argv"][:2] == ["s3", "cp"]][-1]["stdin"])
     assert audit["plan_fingerprint"] != plan.outputs["fingerprint"]  # the plan applied is the fresh one
 

@@ -366,19 +366,35 @@ def plan_apply_command(
     mocked: Annotated[
         str, typer.Option(help="true: planned from mock outputs - apply the units in dependency order, not as saved.")
     ] = "false",
+    fresh: Annotated[
+        Path | None, typer.Option(help="Where a dependent planned again after its dependencies moved goes.")
+    ] = None,
+    github_output: Annotated[
+        bool, typer.Option(help="Append replanned=<units>, refused=<unit> to $GITHUB_OUTPUT.")
+    ] = False,
     repo: Annotated[Path, typer.Option(help="Repository root (a checkout of the reviewed commit).")] = Path(),
 ) -> None:
-    """Apply exactly the reviewed plan folder: its destroys, then its saved plans."""
-    from idp.plans.run import PlanFolder, RunError, apply  # noqa: PLC0415
+    """Apply exactly the reviewed plan folder: its destroys, then its saved plans unit by unit in dependency
+    order - a dependent whose dependencies moved their outputs only as its reviewed plan with the moved values."""
+    from idp.plans.run import PlanFolder, Refused, RunError, apply  # noqa: PLC0415
+    from idp.units import UnitsError  # noqa: PLC0415
 
     if not reviewed.is_dir():
         raise _fail(f"{reviewed} is not a plan folder (the plan job's artifact)", 2)
     if mocked not in {"true", "false"}:
         raise _fail(f"--mocked {mocked!r}: give true or false", 2)
     try:
-        apply(repo.resolve(), env, PlanFolder(reviewed), mocked=mocked == "true")
-    except RunError as exc:
+        replanned = apply(repo.resolve(), env, PlanFolder(reviewed), mocked=mocked == "true", fresh=fresh)
+    except Refused as exc:
+        if github_output:
+            _append_github_output(f"refused={exc.unit}\n")
         raise _fail(str(exc)) from exc
+    except (RunError, UnitsError) as exc:
+        raise _fail(str(exc)) from exc
+    if replanned:
+        typer.echo(f"plan-apply: planned again after their dependencies moved, as reviewed: {', '.join(replanned)}")
+    if github_output:
+        _append_github_output(f"replanned={','.join(replanned)}\n")
 
 
 @app.command("plan-comment")

@@ -161,9 +161,24 @@ def plan(repo: Path, env: str, folder: PlanFolder) -> None:
         _run([*run_one, *outs, "--", "plan", "-destroy", LOCK], where, repo)
 
 
-def apply(repo: Path, env: str, reviewed: PlanFolder, *, mocked: bool) -> None:
-    """Apply the reviewed saved plans. Planned from mocks (a first deploy): each unit plans and applies
-    after its dependencies with their real outputs, the reviewed set only."""
+class Refused(RunError):
+    """A dependent whose fresh plan, after a dependency moved its outputs, is not its reviewed plan."""
+
+    def __init__(self, unit: str, differences: list[str]) -> None:
+        self.unit = unit
+        self.differences = differences
+        super().__init__(
+            f"{unit}: planned again after the units it reads moved their outputs, it is not the reviewed plan "
+            f"- refused ({'; '.join(differences[:5])})"
+        )
+
+
+def apply(repo: Path, env: str, reviewed: PlanFolder, *, mocked: bool, fresh: Path | None = None) -> list[str]:
+    """Apply the reviewed saved plans, one unit at a time in dependency order; a unit that reads a unit
+    applied before it whose outputs moved is planned again (into `fresh`) and applied only if that plan
+    is the reviewed one with the moved values (idp.plans.moved). Planned from mocks (a first deploy):
+    each unit plans and applies after its dependencies with their real outputs, the reviewed set only.
+    Returns the units applied from a fresh plan."""
     path = reviewed.path.resolve()
 
     def destroy() -> None:
@@ -172,14 +187,67 @@ def apply(repo: Path, env: str, reviewed: PlanFolder, *, mocked: bool) -> None:
             where = tree(repo, entry.commit, path) / "live" / env
             _run([*run_one, "--out-dir", str(path / "destroy-bin"), "--", "apply", LOCK], where, repo)
 
+    replanned: list[str] = []
     if not reviewed.destroys_after_applies:
         destroy()
-    if reviewed.plans:
+    if reviewed.plans and mocked:
         run_all = ["terragrunt", "run", "--all", "--filters-file", str(path / FILTERS)]
-        saved = [] if mocked else ["--out-dir", str(path / "bin")]
-        _run([*run_all, *saved, "--", "apply", LOCK], repo / "live" / env, repo)
+        _run([*run_all, "--", "apply", LOCK], repo / "live" / env, repo)
+    elif reviewed.plans:
+        replanned = _apply_in_order(repo, env, path, (fresh or path.parent / f"{path.name}-fresh").resolve())
     if reviewed.destroys_after_applies:
         destroy()
+    return replanned
+
+
+def _apply_in_order(repo: Path, env: str, reviewed: Path, fresh: Path) -> list[str]:
+    from idp.plans.moved import moved_values, reconcile  # noqa: PLC0415
+
+    units = stack_units(repo, env)
+    chosen = [u for u in _set_units(reviewed / FILTERS) if u in units]
+    read_by = {u: [d for d in chosen if u in units[d].dependencies] for u in chosen}
+    moved_by: dict[str, dict[str, str]] = {}
+    replanned: list[str] = []
+    where = repo / "live" / env
+    for unit in dependency_order(units, set(chosen)):
+        before = _outputs(where / unit, repo) if read_by[unit] else {}
+        moved: dict[str, str] = {}
+        for dependency in sorted(units[unit].dependencies):
+            moved |= moved_by.get(dependency, {})
+        saved = reviewed / "bin"
+        if moved:
+            one = ["terragrunt", "run", "--all", "--filter", f"./{unit}"]
+            outs = ["--out-dir", str(fresh / "bin"), "--json-out-dir", str(fresh / "json")]
+            _run([*one, *outs, "--", "plan", LOCK], where, repo)
+            verdict = reconcile(unit, _plan_json(reviewed, unit), _plan_json(fresh, unit), moved)
+            if not verdict.matches:
+                raise Refused(unit, verdict.differences)
+            saved = fresh / "bin"
+            replanned.append(unit)
+        _run(["terragrunt", "run", "--all", "--filter", f"./{unit}", "--out-dir", str(saved), "--", "apply", LOCK],
+             where, repo)  # fmt: skip
+        if read_by[unit]:
+            moved_by[unit] = moved_values(before, _outputs(where / unit, repo))
+    return replanned
+
+
+def _plan_json(folder: Path, unit: str) -> dict[str, Any]:
+    path = folder / "json" / unit / "tfplan.json"
+    if not path.is_file():
+        raise RunError(f"no plan of {unit} in {folder} (terragrunt --json-out-dir)")
+    return dict(json.loads(path.read_text()))
+
+
+def _outputs(unit: Path, repo: Path) -> dict[str, Any]:
+    """`terragrunt output -json` of one unit (what its dependents read)."""
+    command = [_binary("terragrunt", repo), "output", "-json"]
+    done = subprocess.run(command, cwd=unit, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RunError(f"terragrunt output -json failed (exit {done.returncode}) in {unit}: {done.stderr.strip()}")
+    try:
+        return dict(json.loads(done.stdout or "{}"))
+    except json.JSONDecodeError as exc:
+        raise RunError(f"terragrunt output -json in {unit}: not JSON ({exc.msg})") from exc
 
 
 def apply_release(repo: Path, env: str, release: Path) -> None:
