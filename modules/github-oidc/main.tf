@@ -1,8 +1,13 @@
-# Bootstrap: the GitHub OIDC provider and two roles.
-#  - plan role: read-only + state read; trusted for pull requests and main of this repository.
+# Bootstrap: the GitHub OIDC provider and the pipeline's roles (docs/adr/0002).
+#  - plan role: read-only + state read + the reads a refresh of the stack makes (a secret version, the
+#    stack key through its services); trusted only for main's own _plan.yml (deploy and drift plans).
+#  - PR plan role: the state and nothing else - no secret value, no workload data, no key but the
+#    state's; trusted for pull requests, whose workflow files the branch itself may have edited. PR
+#    plans run `plan -refresh=false` (a diff of the change against the applied state): they read no
+#    resource.
 #  - apply role: trusted only for `repo:ORG/REPO:environment:<env>`, i.e. a job that names the
-#    GitHub environment (which required reviewers gate). It cannot change its own trust: IAM on
-#    the bootstrap roles is denied to it.
+#    GitHub environment (which required reviewers gate), running main's _apply.yml. It cannot change
+#    its own trust: IAM on the bootstrap roles is denied to it.
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
@@ -37,14 +42,28 @@ resource "aws_iam_openid_connect_provider" "github" {
   client_id_list = ["sts.amazonaws.com"]
 }
 
-# The `sub` claims each role trusts: the only difference between their trust policies.
+# The `sub` claims each role trusts, and the workflow files (`job_workflow_ref`: the reusable workflow
+# the job runs, at main) - a branch's edited workflow never gets the plan, apply or push role. A pull
+# request's workflows are the branch's own: its role's permissions are what protects the env.
 locals {
+  workflows = "${var.github_org}/${var.github_repo}/.github/workflows"
   trusted_subjects = merge(
     {
-      plan  = ["${local.subject}:pull_request", "${local.subject}:ref:refs/heads/main"]
-      apply = ["${local.subject}:environment:${var.environment}"]
+      plan    = ["${local.subject}:ref:refs/heads/main"]
+      pr_plan = ["${local.subject}:pull_request"]
+      apply   = ["${local.subject}:environment:${var.environment}"]
     },
     var.create_image_push_role ? { push = ["${local.subject}:ref:refs/heads/main"] } : {},
+  )
+  trusted_workflows = merge(
+    {
+      plan    = ["${local.workflows}/_plan.yml@refs/heads/main"]
+      pr_plan = []
+      apply   = ["${local.workflows}/_apply.yml@refs/heads/main"]
+    },
+    var.create_image_push_role ? {
+      push = ["${local.workflows}/_build-images.yml@refs/heads/main", "${local.workflows}/_apply.yml@refs/heads/main"]
+    } : {},
   )
 }
 
@@ -66,6 +85,14 @@ data "aws_iam_policy_document" "trust" {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
       values   = each.value
+    }
+    dynamic "condition" {
+      for_each = length(local.trusted_workflows[each.key]) > 0 ? [local.trusted_workflows[each.key]] : []
+      content {
+        test     = "StringEquals"
+        variable = "token.actions.githubusercontent.com:job_workflow_ref"
+        values   = condition.value
+      }
     }
   }
 }
@@ -136,6 +163,56 @@ resource "aws_iam_role_policy" "plan_state" {
   policy = data.aws_iam_policy_document.state_access.json
 }
 
+# --- PR plan role: the applied state, nothing else ------------------------------------------------
+resource "aws_iam_role" "pr_plan" {
+  name                 = "${local.role_prefix}-pr-plan"
+  assume_role_policy   = data.aws_iam_policy_document.trust["pr_plan"].json
+  max_session_duration = var.max_session_seconds
+}
+
+data "aws_iam_policy_document" "pr_plan" {
+  statement {
+    sid       = "ListState"
+    actions   = ["s3:ListBucket"]
+    resources = [var.state_bucket_arn]
+  }
+  statement {
+    sid       = "ReadState"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.state_bucket_arn}/*"]
+  }
+  statement {
+    sid       = "LockState"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["${var.state_bucket_arn}/*.tflock"]
+  }
+  statement {
+    sid       = "StateKey"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [var.state_kms_key_arn]
+  }
+  # The callback key's ephemeral generator is opened by every plan, refreshed or not: it returns a new
+  # random string, no stored secret.
+  statement {
+    sid       = "PlanEphemeralPassword"
+    actions   = ["secretsmanager:GetRandomPassword"]
+    resources = ["*"] # an account-level call: no resource to scope it to
+  }
+  # Whatever else is attached to it later: never a secret value, never another key's data.
+  statement {
+    sid           = "NeverSecrets"
+    effect        = "Deny"
+    actions       = ["secretsmanager:GetSecretValue", "ssm:GetParameter*", "kms:Decrypt", "kms:ReEncrypt*"]
+    not_resources = [var.state_kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "pr_plan" {
+  name   = "terraform-state-only"
+  role   = aws_iam_role.pr_plan.id
+  policy = data.aws_iam_policy_document.pr_plan.json
+}
+
 resource "aws_iam_role" "apply" {
   name                 = "${local.role_prefix}-apply"
   assume_role_policy   = data.aws_iam_policy_document.trust["apply"].json
@@ -197,7 +274,7 @@ data "aws_iam_policy_document" "apply_extra" {
     sid       = "NeverThePipeline"
     effect    = "Deny"
     actions   = ["iam:*"]
-    resources = [aws_iam_role.apply.arn, aws_iam_role.plan.arn, local.push_role_arn, local.provider_arn, local.boundary_arn]
+    resources = [aws_iam_role.apply.arn, aws_iam_role.plan.arn, aws_iam_role.pr_plan.arn, local.push_role_arn, local.provider_arn, local.boundary_arn]
   }
   statement {
     sid       = "NeverLiftTheBoundary"

@@ -3,6 +3,11 @@ output "plan_role_arn" {
   value       = aws_iam_role.plan.arn
 }
 
+output "pr_plan_role_arn" {
+  description = "Role a pull request's plan jobs assume: the state only (docs/adr/0002)."
+  value       = aws_iam_role.pr_plan.arn
+}
+
 output "apply_role_arn" {
   description = "Role the apply job of this environment assumes (AWS_APPLY_ROLE_ARN)."
   value       = aws_iam_role.apply.arn

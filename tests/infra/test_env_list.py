@@ -64,6 +64,7 @@ def test_the_new_env_is_in_every_list_in_promotion_order(staged: tuple[Path, str
     assert changes.exit_code == 0, changes.output
     found = json.loads(changes.output)
     assert found["envs"] == ["dev", "test", "staging", "prod"]
+    assert found["new_envs"] == ["staging"]  # its first deploy publishes the doc-configs there
     assert len(found["units"]["staging"]) == 8  # every unit of the new env
     # The registry's pull list is every env's ecr input: ecr and the units that depend on it re-plan.
     assert found["units"]["prod"][:2] == ["eu-west-1/ecr", "eu-west-1/compute"]

@@ -211,7 +211,8 @@ def test_apply_role_trusts_only_its_github_environment() -> None:
     assert ":environment:${var.environment}" in subjects
     assert "pull_request" in subjects
     trust = (MODULES / "github-oidc" / "main.tf").read_text()
-    assert 'apply = ["${local.subject}:environment:${var.environment}"]' in trust
+    assert re.search(r'apply += \["\$\{local.subject\}:environment:\$\{var.environment\}"\]', trust)
+    assert re.search(r'plan += \["\$\{local.subject\}:ref:refs/heads/main"\]', trust)  # never a PR's token
     assert "NeverThePipeline" in trust  # no IAM on the plan, apply and push roles, the provider, the boundary
 
 

@@ -35,7 +35,7 @@ from idp.local.iam_actions import action_for, allowed, granted_actions, refused,
 from idp.local.lambda_router import LocalContext, current_function, invoking
 from idp.local.report import render
 from idp.local.samples import SAMPLES
-from idp.local.stack import LOCAL_REGION, LocalRun, local_stack
+from idp.local.stack import LOCAL_ACCOUNT, LOCAL_REGION, LocalRun, local_stack
 from idp.naming import FUNCTIONS
 from idp_common import aws
 from idp_common.documents import iso, utcnow
@@ -213,6 +213,58 @@ def least_privilege_problems(local: LocalRun, handler_calls: HandlerCalls) -> li
     return problems
 
 
+def pr_refusals(local: LocalRun, pr: list[dict[str, Any]], plan: list[dict[str, Any]]) -> list[str]:
+    """What the PR plan role could read that it must not (the main plan role may: its refresh reads them)."""
+    account, region = LOCAL_ACCOUNT, LOCAL_REGION
+    secret = local.client("secretsmanager").describe_secret(SecretId=local.names.callback_secret)["ARN"]
+    key = local.built.outputs["security__kms_key_arn"]  # the stack's key (the state has its own)
+    assert key != local.built.outputs["state_backend__kms_key_arn"]
+    problems = []
+    via_secrets = {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+    checks = [
+        ("secretsmanager:GetSecretValue", secret, {}),
+        ("kms:Decrypt", key, via_secrets),
+        ("ssm:GetParameter", f"arn:aws:ssm:{region}:{account}:parameter/idp/local/x", {}),
+        ("dynamodb:Scan", f"arn:aws:dynamodb:{region}:{account}:table/{local.names.documents_table}", {}),
+    ]
+    for action, resource, context in checks:
+        if allowed(action, pr, resource=resource, context=context):
+            problems.append(f"the PR plan role may {action} on {resource}")
+    if not allowed("secretsmanager:GetSecretValue", plan, resource=secret, context={}):
+        problems.append("the plan role cannot refresh the callback secret (its refresh reads it)")
+    return problems
+
+
+def trust_problems(iam: Any, roles: str) -> list[str]:
+    """Who may assume each pipeline role, as the embedded IAM holds its trust policy (GitHub's token
+    claims: sub, aud, job_workflow_ref). A branch's edited workflow gets the PR plan role at most."""
+    repository, workflows = "repo:your-org/idp-platform", "your-org/idp-platform/.github/workflows"
+
+    def token(sub: str, workflow: str) -> dict[str, str]:
+        return {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": f"{repository}:{sub}",
+            "token.actions.githubusercontent.com:job_workflow_ref": f"{workflows}/{workflow}",
+        }
+
+    cases = [  # (role, token, may assume)
+        ("plan", token("ref:refs/heads/main", "_plan.yml@refs/heads/main"), True),
+        ("plan", token("pull_request", "_plan.yml@refs/pull/7/merge"), False),
+        ("plan", token("ref:refs/heads/main", "edited.yml@refs/heads/main"), False),
+        ("pr-plan", token("pull_request", "_plan.yml@refs/pull/7/merge"), True),
+        ("apply", token("environment:local", "_apply.yml@refs/heads/main"), True),
+        ("apply", token("environment:local", "_apply.yml@refs/heads/feature"), False),
+        ("apply", token("pull_request", "_apply.yml@refs/pull/7/merge"), False),
+    ]
+    problems = []
+    for role, claims, expected in cases:
+        trust = iam.get_role(RoleName=f"{roles}-{role}")["Role"]["AssumeRolePolicyDocument"]
+        document = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+        if allowed("sts:AssumeRoleWithWebIdentity", [document], context=claims) != expected:
+            problems.append(f"{role}: {'refused' if expected else 'trusted'} {claims}")
+    return problems
+
+
 def escalations(local: LocalRun, roles: str) -> list[str]:
     """Ways for the apply role, as the embedded IAM holds it, to more than the stack needs: a role
     without the workload boundary, a boundary lifted, a pipeline identity changed. Also: every stack
@@ -321,6 +373,14 @@ def test_terraform_builds_the_stack_the_system_runs_on_then_plans_nothing_and_de
         plan_calls = server.recorder.of("plan")
         assert len(plan_calls) > 100
         assert refused(plan_calls, role_documents(iam, f"{roles}-plan"), reads_only=True) == []
+        # A pull request's plan (its workflow files are the branch's own): no refresh, the PR plan role -
+        # every call it makes is allowed, and it may read no secret value and decrypt nothing but the state.
+        code, _ = terraform.plan(refresh=False, phase="pr-plan")
+        assert code == 0
+        pr_documents = role_documents(iam, f"{roles}-pr-plan")
+        assert refused(server.recorder.of("pr-plan"), pr_documents, reads_only=True) == []
+        assert pr_refusals(local, pr_documents, role_documents(iam, f"{roles}-plan")) == []
+        assert trust_problems(iam, roles) == []
         stack_calls = [c for c in server.recorder.of("apply") if not bootstrap(c, roles)]
         assert refused(stack_calls, role_documents(iam, f"{roles}-apply")) == []
         assert escalations(local, roles) == []

@@ -15,7 +15,7 @@ from tests.tools.repo_tree import append, git, infrastructure_repo, write
 FUNCTIONS = ["bda_orchestrator", "sqs_poller", "status_updater"]
 ENVS = ["dev", "test", "prod"]
 runner = CliRunner()
-NOTHING = {"units": {}, "destroy": {}, "trees": {}, "stages": []}
+NOTHING = {"units": {}, "destroy": {}, "trees": {}, "stages": [], "new_envs": []}
 
 
 @pytest.fixture
@@ -122,6 +122,7 @@ def test_github_output(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "destroy={}",
         "trees={}",
         f"stages={json.dumps(every_env(ENVS))}",
+        "new_envs=[]",
     ]
 
 
@@ -155,3 +156,16 @@ def test_a_first_push_deploys_everything(repo: Path) -> None:
     assert len(data["units"]["prod"]) == 8
     assert data["stages"] == every_env(ENVS)
     assert data["functions"] == sorted(FUNCTIONS)
+
+
+def test_a_new_env_runs_after_the_env_before_it_whose_images_it_takes() -> None:
+    """The new env has no release: its stage deploys what its predecessor's stage marker says that env
+    runs - so the predecessor's stage runs in the same run, even with nothing of its own to change."""
+    from idp.changes import Changes, _settle
+
+    envs = ["dev", "test", "staging", "prod"]
+    settled = _settle(Changes(units={"staging": ["eu-west-1/ecr"]}, new_envs=["staging"]), envs)
+    assert settled.stages == [{"environment": "test", "after": ""}, {"environment": "staging", "after": "test"}]
+    assert settled.envs == ["staging"]  # test plans nothing: its apply (and approval) is skipped
+    plain = _settle(Changes(units={"staging": ["eu-west-1/ecr"]}), envs)  # not new: it runs alone
+    assert plain.stages == [{"environment": "staging", "after": ""}]

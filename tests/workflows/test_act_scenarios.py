@@ -85,7 +85,10 @@ def test_a_pull_request_before_the_first_deploy_plans_with_placeholder_images_an
     assert not github.artifact("plan-dev").exists()
     planned = github.calls("terragrunt")[0]
     assert set(json.loads(planned["env"]["IDP_IMAGE_DIGESTS"]).values()) == {PLACEHOLDER_DIGEST}
-    assert planned["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").plan_role_arn
+    # The branch's own workflow files: the PR plan role (the state only), a plan without a refresh.
+    assert planned["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").pr_plan_role_arn
+    assert "-refresh=false" in planned["argv"]
+    assert "planned without a refresh" in body
     assert [c["argv"] for c in github.calls("make")] == [["test"]]
 
 

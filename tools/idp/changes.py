@@ -44,6 +44,7 @@ class Changes:
     destroy: dict[str, list[str]] = field(default_factory=dict)  # env -> deleted unit folders
     trees: dict[str, dict[str, str]] = field(default_factory=dict)  # env -> deleted unit -> commit holding it
     stages: list[dict[str, str]] = field(default_factory=list)  # [{environment, after}] a deploy runs
+    new_envs: list[str] = field(default_factory=list)  # envs the range added: doc-configs are due there
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -99,11 +100,17 @@ def classify(paths: list[str], repo: Path) -> Changes:
 
 
 def _settle(changes: Changes, envs: list[str]) -> Changes:
-    """The envs with work, and the stages a deploy runs, from the units and destroys found."""
+    """The envs with work, and the stages a deploy runs, from the units and destroys found. A new env
+    runs after the env before it in the list, in the same run: what that env runs is what the new one
+    deploys (its stage marker carries the digests), so that env's stage runs too."""
     changes.envs = [env for env in envs if env in changes.units or env in changes.destroy]
     changes.infrastructure = bool(changes.envs)
     everywhere = bool(changes.functions) or changes.doc_configs
-    changes.stages = stages(envs, envs if everywhere else changes.envs)
+    chosen = set(envs if everywhere else changes.envs)
+    for env in changes.new_envs:
+        if env in chosen and envs.index(env) > 0:
+            chosen.add(envs[envs.index(env) - 1])
+    changes.stages = stages(envs, sorted(chosen))
     return changes
 
 
@@ -160,6 +167,7 @@ def detect(repo: Path, base: str, head: str = "HEAD") -> Changes:
     if base.strip("0") == "" and len(base) == len(NO_COMMIT):
         return everything(repo)
     changes = classify(changed_paths(repo, base, head), repo)
+    changes.new_envs = [env for env in names(repo) if not _holds(repo, base, f"live/{env}/account.hcl")]
     for env, units in list(changes.destroy.items()):  # where each deleted unit's configuration still is
         trees = {u: last_tree(repo, f"live/{env}/{u}/terragrunt.hcl", base, head) for u in units}
         changes.trees[env] = {u: commit for u, commit in trees.items() if commit is not None}

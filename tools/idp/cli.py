@@ -332,6 +332,9 @@ def plan_run_command(
         bool, typer.Option(help="Append planned=true, plan=<count>, destroy=<count> to $GITHUB_OUTPUT.")
     ] = False,
     repo: Annotated[Path, typer.Option(help="Repository root (a checkout of head).")] = Path(),
+    refresh: Annotated[
+        bool, typer.Option(help="--no-refresh: against the applied state, reading no resource (a PR's plan).")
+    ] = True,
 ) -> None:
     """Plan the affected units with Terragrunt (deleted units as destroys, in the tree that last held them)."""
     from idp.plans.run import PlanFolder, RunError, plan  # noqa: PLC0415
@@ -352,7 +355,7 @@ def plan_run_command(
     planned, destroyed = folder.count()
     typer.echo(f"plan-run: {planned} unit(s) to plan, {destroyed} to destroy in {env}")
     try:
-        plan(repo.resolve(), env, folder)
+        plan(repo.resolve(), env, folder, refresh=refresh)
     except (RunError, UnitsError) as exc:
         raise _fail(str(exc)) from exc
     if github_output:

@@ -26,6 +26,7 @@ class EnvInfo:
     region: str
     state_bucket: str
     plan_role_arn: str
+    pr_plan_role_arn: str  # a pull request's plans: the state only (modules/github-oidc, docs/adr/0002)
     apply_role_arn: str
     image_push_role_arn: str  # only assumable in the registry account (live/_units/ecr.hcl: dev)
     ecr_registry: str
@@ -51,6 +52,7 @@ def env_info(env: str, live: Path = REPO_ROOT / "live") -> EnvInfo:
         region=region,
         state_bucket=account["state_bucket"],
         plan_role_arn=f"{role}-plan",
+        pr_plan_role_arn=f"{role}-pr-plan",
         apply_role_arn=f"{role}-apply",
         image_push_role_arn=f"arn:aws:iam::{account['account_id']}:role/{repo}-image-push",
         ecr_registry=f"{account['account_id']}.dkr.ecr.{region}.amazonaws.com",

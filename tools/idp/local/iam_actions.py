@@ -204,7 +204,10 @@ def allowed(
         else:
             hit = _matches(statement.get("Action", []), action)
         if hit and resource is not None:
-            hit = _resource_matches(statement.get("Resource", []), resource)
+            if "NotResource" in statement:
+                hit = not _resource_matches(statement["NotResource"], resource)
+            else:
+                hit = _resource_matches(statement.get("Resource", []), resource)
         if hit and context is not None and statement.get("Condition"):
             hit = condition_holds(statement["Condition"], context)
         return hit

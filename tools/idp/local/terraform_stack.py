@@ -87,10 +87,12 @@ class LocalStack:
             self._run(["apply", "-auto-approve", "-input=false", PARALLELISM], progress)
         return time.monotonic() - started
 
-    def plan(self) -> tuple[int, str]:
-        """terraform plan -detailed-exitcode: 0 nothing to change, 2 changes (the text says which)."""
-        with self.server.phase("plan"):
-            return self._run(["plan", "-detailed-exitcode", "-input=false", PARALLELISM], ok=(0, 2))
+    def plan(self, *, refresh: bool = True, phase: str = "plan") -> tuple[int, str]:
+        """terraform plan -detailed-exitcode: 0 nothing to change, 2 changes (the text says which).
+        refresh=False: a pull request's plan (against the state, reading no resource)."""
+        options = [] if refresh else ["-refresh=false"]
+        with self.server.phase(phase):
+            return self._run(["plan", "-detailed-exitcode", "-input=false", PARALLELISM, *options], ok=(0, 2))
 
     def outputs(self) -> dict[str, Any]:
         _, text = self._run(["output", "-json"])

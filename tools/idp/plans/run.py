@@ -143,13 +143,16 @@ def destroy_order(
     return [by_unit[unit] for unit in reversed(ordered)], held_by_kept
 
 
-def plan(repo: Path, env: str, folder: PlanFolder) -> None:
-    """Plan the folder's sets: the units in the checkout, each deleted unit as a destroy in its tree."""
+def plan(repo: Path, env: str, folder: PlanFolder, *, refresh: bool = True) -> None:
+    """Plan the folder's sets: the units in the checkout, each deleted unit as a destroy in its tree.
+    refresh=False (a pull request's plan, docs/adr/0002): the change against the applied state, reading
+    no resource - what a role that may read the state and nothing else can plan."""
     out = folder.path.resolve()
+    options = [LOCK] if refresh else [LOCK, "-refresh=false"]
     if folder.plans:
         run_all = ["terragrunt", "run", "--all", "--filters-file", str(out / FILTERS)]
         outs = ["--out-dir", str(out / "bin"), "--json-out-dir", str(out / "json")]
-        _run([*run_all, *outs, "--", "plan", LOCK], repo / "live" / env, repo)
+        _run([*run_all, *outs, "--", "plan", *options], repo / "live" / env, repo)
     kept = set(_set_units(out / FILTERS))
     ordered, after_applies = destroy_order(repo, env, out, folder.destroys, kept)
     if ordered:  # recorded in the order and at the moment the apply destroys them
@@ -158,7 +161,7 @@ def plan(repo: Path, env: str, folder: PlanFolder) -> None:
         run_one = ["terragrunt", "run", "--all", "--filter", f"./{entry.unit}"]
         outs = ["--out-dir", str(out / "destroy-bin"), "--json-out-dir", str(out / "json")]
         where = tree(repo, entry.commit, out) / "live" / env
-        _run([*run_one, *outs, "--", "plan", "-destroy", LOCK], where, repo)
+        _run([*run_one, *outs, "--", "plan", "-destroy", *options], where, repo)
 
 
 class Refused(RunError):
