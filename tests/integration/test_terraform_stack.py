@@ -40,6 +40,7 @@ from idp.naming import FUNCTIONS
 from idp_common import aws
 from idp_common.documents import iso, utcnow
 from tests.integration.test_smoke import smoke_against
+from tests.workflows.test_act_scenarios import deploy_through_every_env
 
 pytestmark = [
     pytest.mark.slow,
@@ -133,8 +134,9 @@ def check_the_table(result: DemoResult) -> None:
     assert "demo: PASS" in output
 
 
-def exercise_the_rest(local: LocalRun, result: DemoResult, api_url: str) -> None:
-    """Paths the demo run does not take: an oversized upload, expiry and purge, a DLQ redrive, smoke."""
+def exercise_the_rest(local: LocalRun, result: DemoResult, api_url: str, github: Path) -> None:
+    """Paths the demo run does not take: an oversized upload, expiry and purge, a DLQ redrive, smoke, and
+    a push deployed by the real workflows (act) through every env, smoke-tested against this stack."""
     s3, ddb, sqs = (local.client(s) for s in ("s3", "dynamodb", "sqs"))
     names = local.names
     # 1. an upload larger than its type allows: sqs_poller fails the document and deletes the object
@@ -193,6 +195,8 @@ def exercise_the_rest(local: LocalRun, result: DemoResult, api_url: str) -> None
         assert dlq_app.handler({"redrive": True}, LocalContext("dlq_analyzer"))["redriven"] == 1
     # 4. idp smoke against the same running stack (its calls are a client's, not a handler's)
     smoke_against(api_url)
+    # 5. the delivery's happy path, run by act, validated against this stack
+    deploy_through_every_env(local.server, api_url, github)
 
 
 def least_privilege_problems(local: LocalRun, handler_calls: HandlerCalls) -> list[str]:
@@ -355,7 +359,7 @@ def test_terraform_builds_the_stack_the_system_runs_on_then_plans_nothing_and_de
                 stack=local,
                 faults=set(Fault),
                 timeout=120,
-                keep=lambda result, api_url, _: exercise_the_rest(local, result, api_url),
+                keep=lambda result, api_url, _: exercise_the_rest(local, result, api_url, tmp_path / "github"),
             )
         check_the_table(result)
         assert result.ok

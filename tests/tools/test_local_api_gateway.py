@@ -172,3 +172,25 @@ def test_over_http_repeated_headers_and_oversized_bodies(gateway: tuple[LocalApi
     assert handler.events[-1]["multiValueHeaders"]["x-tag"] == ["one", "two"]
     too_big = http.request("POST", f"{served.url}/documents", body=b"x" * (10 * 1024 * 1024 + 1))
     assert (too_big.status, json.loads(too_big.data)["error"]) == (413, "payload_too_large")
+
+
+def test_a_role_session_the_embedded_sts_issued_is_accepted_a_made_up_key_is_not(embedded_aws: Any) -> None:
+    """API Gateway's IAM authorization takes any valid signature (a pipeline job signs the smoke test
+    with its role session's credentials); a key nobody issued is refused."""
+    sts = embedded_aws.client("sts")
+    answer = sts.assume_role_with_web_identity(
+        RoleArn="arn:aws:iam::111111111111:role/idp-platform-dev-apply",
+        RoleSessionName="smoke",
+        WebIdentityToken="token",
+    )["Credentials"]
+    session = Credentials(answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"])
+    served = LocalApiGateway(Recorder(), CREDS, REGION, issued=embedded_aws.issued_credentials)
+    served.start()
+    try:
+        assert ApiClient(served.url, session, REGION).call("GET", "/health")[0] == 200
+        made_up = Credentials(answer["AccessKeyId"][:-1] + "X", answer["SecretAccessKey"])
+        status, body = ApiClient(served.url, made_up, REGION).call("GET", "/health")
+        assert (status, body["error"]) == (403, "invalid_signature")
+        assert ApiClient(served.url, CREDS, REGION).call("GET", "/health")[0] == 200  # the local run's own
+    finally:
+        served.stop()

@@ -188,3 +188,20 @@ def test_a_bucket_with_delete_markers_empties_after_versioning_is_suspended(serv
     after = s3.list_object_versions(Bucket="fix-markers")
     assert after.get("Versions", []) + after.get("DeleteMarkers", []) == []
     s3.delete_bucket(Bucket="fix-markers")
+
+
+def test_an_image_digest_is_the_hash_of_its_manifest(server: LocalAwsServer) -> None:
+    """Two layer-less manifests got one digest from moto (the hash of no layers): a release of one
+    function's image looked like every other's."""
+    import hashlib
+
+    ecr = client(server, "ecr")
+    ecr.create_repository(repositoryName="idp/x")
+    digests = []
+    for config in ("sha256:a", "sha256:b"):
+        media = "application/vnd.docker.distribution.manifest.v2+json"
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": media, "config": {"digest": config}, "layers": []})
+        pushed = ecr.put_image(repositoryName="idp/x", imageManifest=manifest, imageTag=config[-1])
+        digests.append(pushed["image"]["imageId"]["imageDigest"])
+        assert digests[-1] == "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+    assert len(set(digests)) == 2

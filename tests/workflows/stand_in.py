@@ -77,7 +77,22 @@ def plan_json_of(script: dict[str, object], env: str, unit: Path) -> Path:
     own = unit_script(script, unit)
     if own.get("replan") and applied_units() & {f"{env}/{u}" for u in own.get("replan_after", [])}:
         return Path(str(own["replan"]))
+    sequence = [str(p) for p in script.get("plan_sequence") or []]  # type: ignore[attr-defined]
+    if sequence and not own.get("plan"):  # what each `run --all plan` of the env sees, in turn (e.g. drift)
+        return Path(sequence[min(plans_made(env), len(sequence)) - 1])
     return Path(str(own.get("plan") or script["plan_json"]))
+
+
+def plans_made(env: str) -> int:
+    """How many `run --all ... plan` this env has had so far (this one included)."""
+    log = Path(os.environ["STAND_IN_LOG"])
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return sum(
+        1
+        for c in calls
+        if c["tool"] == "terragrunt" and c["argv"][:2] == ["run", "--all"] and "plan" in c["argv"]
+        and Path(c["cwd"]).name == env
+    )  # fmt: skip
 
 
 def terragrunt_output(script: dict[str, object]) -> int:

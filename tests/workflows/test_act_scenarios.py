@@ -56,6 +56,15 @@ def release(github: GitHubWorld, env: str, commit: str, tag: str = "a") -> Relea
     return recorded
 
 
+def bootstrap_registry(github: GitHubWorld) -> None:
+    """The bootstrap's ECR repositories in the registry account (README: bootstrap, step 5)."""
+    from idp.naming import repository
+
+    ecr = github.client("ecr", "dev")
+    for function in FUNCTIONS:
+        ecr.create_repository(repositoryName=repository(function), imageTagMutability="IMMUTABLE")
+
+
 def touch(github: GitHubWorld, relative: str, line: str = "# touched\n") -> None:
     path = github.clone / relative
     path.write_text(path.read_text() + line)
@@ -135,6 +144,7 @@ def test_the_first_push_to_a_never_deployed_org_builds_everything_and_applies_de
     doc-configs publish needs BDA's control plane, which has no local server - tested with Stubber in
     tests/tools/test_configs.py - so the job stops there; test and prod are not reached.)"""
     github.answer("gh", ["api", "actions/workflows/deploy.yml/runs"], "")  # no deploy run succeeded yet
+    bootstrap_registry(github)
     run = github.act("push", workflow="deploy.yml")
     succeeded(run, "changes")
     built = {leg.matrix["function"] for leg in run.jobs if leg.matrix.get("function") and leg.result == "success"}
@@ -196,3 +206,176 @@ def test_a_module_change_whose_outputs_move_re_plans_the_dependents_before_apply
     assert saved["./eu-west-1/api"].endswith("/moved/bin")  # not the reviewed (stale) saved plan
     assert saved["./eu-west-1/compute"].endswith("/reviewed/bin")
     assert list(saved).index("./eu-west-1/compute") < list(saved).index("./eu-west-1/api")
+
+
+def deploy_through_every_env(server: LocalAwsServer, api_url: str, tmp_path: Path) -> None:
+    """A later push changing one function, from main through dev, test and prod, on a running stack:
+    its image is built once (pushed to the registry), each env plans with it over its release, applies
+    after its predecessor finished, and its smoke test - for real, signed with the job's role session -
+    passes against the API; each env records the release, its audit record and keeps its images.
+    Called by the Terraform cycle test while its stack runs (tests/integration/test_terraform_stack.py):
+    every env's smoke test reaches that one stack (one embedded AWS stands for the three accounts)."""
+    from idp.naming import repository
+
+    github = GitHubWorld(tmp_path, template_remote(tmp_path / "template"), server)
+    github.script["plan_json"] = str(PLANS / "every-action.json")
+    github.answer("terragrunt", ["output", "-raw", "api_url"], api_url)
+    github.answer("aws", ["s3", "cp", "-"])
+    github.answer("trivy", ["image"])
+    base = github.sha("main")
+    github.answer("gh", ["api", "actions/workflows/deploy.yml/runs"], base)
+    github.answer("gh", ["api", "/approvals"], "a-reviewer")
+    ecr = github.client("ecr", "dev")
+    deployed = {}
+    for function in FUNCTIONS:  # the bootstrap's repositories and the images the envs run now
+        ecr.create_repository(repositoryName=repository(function), imageTagMutability="IMMUTABLE")
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                    "config": {"digest": f"sha256:{function}"}, "layers": []}  # fmt: skip
+        pushed = ecr.put_image(repositoryName=repository(function), imageManifest=json.dumps(manifest), imageTag=base)
+        deployed[function] = pushed["image"]["imageId"]["imageDigest"]
+    for env in ENVS:
+        github.client("ssm", env).put_parameter(
+            Name=manifest_parameter(env), Value=Release(base, deployed).to_json(), Type="String", Overwrite=True
+        )
+    touch(github, "lambdas/sqs_poller/app.py")
+    head = github.commit("sqs_poller: a change")
+    run = github.act("push", workflow="deploy.yml")
+    assert run.exit_code == 0, run.explain()
+    new = run.job("build sqs_poller").outputs["digest"]
+    assert new not in deployed.values()
+    for env in ENVS:
+        apply = run.job(f"apply {env}")
+        assert apply.outcome("Smoke test") == "success", apply.text[-3000:]
+        assert "PASS  result document" in apply.text
+        recorded = Release.from_json(
+            github.client("ssm", env).get_parameter(Name=manifest_parameter(env))["Parameter"]["Value"]
+        )
+        assert recorded == Release(head, {**deployed, "sqs_poller": new}), env
+        tags = ecr.describe_images(repositoryName=repository("sqs_poller"), imageIds=[{"imageDigest": new}])
+        assert f"release-{env}-{head[:12]}" in tags["imageDetails"][0]["imageTags"]
+    audits = [json.loads(c["stdin"]) for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"]]
+    assert [(a["environment"], a["outcome"], a["rollback"], a["approved_by"]) for a in audits] == [
+        (env, "success", "not needed", "a-reviewer") for env in ENVS
+    ]
+    markers = [json.loads((github.artifact(f"promoted-{env}") / f"{env}.json").read_text()) for env in ENVS]
+    assert [m["digests"]["sqs_poller"] for m in markers] == [new] * 3  # what the next env would take
+
+
+def released_everywhere(github: GitHubWorld) -> str:
+    """Every env runs main's head (the last run that reached every env); returns that commit."""
+    base = github.sha("main")
+    for env in ENVS:
+        release(github, env, base)
+    github.answer("gh", ["api", "actions/workflows/deploy.yml/runs"], base)
+    return base
+
+
+def test_a_stale_reviewed_plan_is_refused_posted_and_applied_when_run_again(github: GitHubWorld) -> None:
+    """Between the review and the apply something else changed the env: the apply job's plan of the
+    reviewed sets differs - refused, nothing applied, the fresh plan in the job summary and as the env's
+    plan artifact; the refusal audited. Run again, the fresh plan is what gets reviewed and applied."""
+    released_everywhere(github)
+    touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
+    github.commit("dev monitoring")
+    github.script["plan_sequence"] = [str(PLANS / "every-action.json"), str(PLANS / "no-changes.json")]
+    github.save_script()
+    run = github.act("push", workflow="deploy.yml")
+    apply = run.job("apply dev")
+    assert apply.outcome("Apply the reviewed plan") == "skipped"
+    assert "the fresh plan differs from the reviewed one" in apply.text
+    assert not [c for c in github.calls("terragrunt") if "apply" in c["argv"] and "--out-dir" in c["argv"]]
+    assert any("The reviewed plan of `dev` is stale" in text for text in github.summaries())
+    fresh = github.artifact("plan-dev")
+    assert "0 of 1 unit(s) with changes." in (fresh / "comment.md").read_text()  # replaced by the fresh plan
+    audit = json.loads(next(c for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
+    assert audit["outcome"] == "failure"
+    # Run again (GitHub: re-run all jobs - act has no "re-run failed jobs"): planned and applied as reviewed.
+    github.script["plan_sequence"] = [str(PLANS / "no-changes.json")]
+    github.save_script()
+    again = github.act("push", workflow="deploy.yml", run_id=github.runs, attempt=2)
+    assert again.job("plan dev").result == "success", again.explain()
+    assert again.job("plan dev").outputs["changes"] == "false"  # nothing left to apply: no approval asked
+    assert not again.ran("apply dev")
+
+
+def test_a_deleted_unit_is_destroyed_in_the_tree_that_held_it_after_review(github: GitHubWorld) -> None:
+    base = released_everywhere(github)
+    subprocess.run(["git", "-C", str(github.clone), "rm", "-rq", "live/dev/eu-west-1/monitoring"], check=True)
+    github.commit("remove dev monitoring")
+    destroying = json.loads((PLANS / "every-action.json").read_text())
+    for change in destroying["resource_changes"]:
+        change["change"]["actions"] = ["delete"]
+    (github.root / "destroy.json").write_text(json.dumps(destroying))
+    github.script["plan_json"] = str(github.root / "destroy.json")
+    github.save_script()
+    run = github.act("push", workflow="deploy.yml")
+    assert [s["environment"] for s in json.loads(run.job("changes").outputs["stages"])] == ["dev"]
+    planned = [c for c in github.calls("terragrunt") if "plan" in c["argv"]]
+    assert planned[0]["argv"][-3:] == ["plan", "-destroy", "-lock-timeout=5m"]
+    assert Path(planned[0]["cwd"]).parent.parent.name == f"plan-tree-{base[:12]}"  # the tree that held it
+    comment = (github.artifact("plan-dev") / "comment.md").read_text()
+    assert "will be destroyed or replaced" in comment
+    destroyed = [c for c in github.calls("terragrunt") if "apply" in c["argv"] and "--out-dir" in c["argv"]]
+    assert len(destroyed) == 1
+    assert destroyed[0]["argv"][destroyed[0]["argv"].index("--out-dir") + 1].endswith("reviewed/destroy-bin")
+
+
+def test_an_env_whose_plan_changes_nothing_asks_no_approval_and_the_next_env_goes_on(github: GitHubWorld) -> None:
+    released_everywhere(github)
+    touch(github, "modules/monitoring/main.tf")  # every env's monitoring: planned, nothing to change
+    github.commit("monitoring: a comment")
+    github.script["plan_json"] = str(PLANS / "no-changes.json")
+    github.save_script()
+    run = github.act("push", workflow="deploy.yml")
+    assert run.exit_code == 0, run.explain()
+    for env in ENVS:
+        assert run.job(f"plan {env}").outputs["changes"] == "false"
+        assert not run.ran(f"apply {env}")  # its reviewers are never asked
+        marker = json.loads((github.artifact(f"promoted-{env}") / f"{env}.json").read_text())
+        assert marker["apply"] == "skipped"
+
+
+def test_a_failed_validation_rolls_back_to_the_last_validated_release(github: GitHubWorld) -> None:
+    """The smoke test fails (nothing answers at the API URL): in the same job, the env's last validated
+    release - its commit's module code, its images - is applied again; the failed release is never
+    recorded, and the audit record says what happened."""
+    base = released_everywhere(github)
+    previous = Release.from_json(
+        github.client("ssm", "dev").get_parameter(Name=manifest_parameter("dev"))["Parameter"]["Value"]
+    )
+    touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
+    github.commit("dev monitoring")
+    run = github.act("push", workflow="deploy.yml")
+    apply = run.job("apply dev")
+    assert apply.outcome("Smoke test") == "failure"
+    assert apply.outcome("Record the release") == "skipped"
+    assert apply.outcome("Rollback - the last validated release") == "success"
+    restore = [c for c in github.calls("terragrunt") if "apply" in c["argv"] and "--out-dir" not in c["argv"]][-1]
+    assert json.loads(restore["env"]["IDP_IMAGE_DIGESTS"]) == previous.digests
+    restored = subprocess.run(["git", "-C", restore["cwd"], "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()  # fmt: skip
+    assert restored == base
+    recorded = github.client("ssm", "dev").get_parameter(Name=manifest_parameter("dev"))["Parameter"]["Value"]
+    assert Release.from_json(recorded) == previous
+    audit = json.loads(next(c for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
+    assert (audit["outcome"], audit["rolled_back_to"]) == ("failure", base)
+
+
+@pytest.mark.parametrize(("plan", "opened"), [("every-action.json", True), ("no-changes.json", False)])
+def test_drift_opens_the_envs_issue_or_closes_it(github: GitHubWorld, plan: str, opened: bool) -> None:
+    github.script["plan_json"] = str(PLANS / plan)
+    github.save_script()
+    released_everywhere(github)
+    github.answer("gh", ["issue", "list"], "" if opened else "7")
+    github.answer("gh", ["issue", "close"])
+    run = github.act("schedule", workflow="drift.yml")
+    assert run.exit_code == 0, run.explain()
+    issues = github.issues()
+    closed = [c["argv"][:3] for c in github.calls("gh") if c["argv"][:2] == ["issue", "close"]]
+    if opened:
+        assert sorted(i["title"] for i in issues) == [f"Drift in {env}" for env in sorted(ENVS)]
+        assert closed == []
+    else:
+        assert issues == []
+        assert closed == [["issue", "close", "7"]] * 3
+    assert all(c["env"]["IDP_ASSUMED_ROLE"].endswith("-plan") for c in github.calls("terragrunt"))

@@ -74,6 +74,12 @@ def _signed_part(
     return match
 
 
+def access_key_of(authorization: str) -> str:
+    """The access key id a SigV4 Authorization header names ('' when it names none)."""
+    match = _AUTH.match(authorization.strip())
+    return match["key"] if match else ""
+
+
 def _timestamp(value: str) -> dt.datetime | None:
     try:
         return dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)

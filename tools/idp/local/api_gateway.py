@@ -137,14 +137,25 @@ class LocalApiGateway:
         credentials: Credentials | ReadOnlyCredentials | None,
         region: str,
         routes: Routes = ROUTES,
+        issued: Callable[[str], Credentials | None] | None = None,
     ) -> None:
-        """credentials: the only identity allowed to call (IAM authorization); None serves without auth.
+        """credentials: the identity allowed to call (IAM authorization); None serves without auth.
+        issued: other credentials valid in the embedded AWS, by access key id (e.g. a role session its
+        STS issued to a pipeline job) - API Gateway takes any principal's valid signature.
         routes: (method, resource path) pairs the API declares."""
         self._handler = handler
+        self._issued = issued
         self._routes = routes
         self._credentials = credentials
         self._region = region
         self._server = LoopbackServer(self._request_handler())
+
+    def _signer(self, headers: Message, local: Credentials | ReadOnlyCredentials) -> Credentials | ReadOnlyCredentials:
+        """The credentials whose key the request names: the local ones, or others the embedded AWS issued."""
+        key = sigv4.access_key_of(headers.get("Authorization", ""))
+        if key and key != local.access_key and self._issued is not None:
+            return self._issued(key) or local
+        return local
 
     @property
     def url(self) -> str:
@@ -171,7 +182,7 @@ class LocalApiGateway:
                 f"{self.url}{raw_path}",
                 body,
                 dict(headers.items()),
-                credentials=self._credentials,
+                credentials=self._signer(headers, self._credentials),
                 region=self._region,
             )
             if rejection is not None:

@@ -129,6 +129,18 @@ class LocalAwsServer:
             self._server = None
         self._settings.close()
 
+    def issued_credentials(self, access_key_id: str) -> Any:
+        """The credentials of a role session this server's STS issued (a pipeline job's, say): what
+        AWS would accept a signature of. None when it issued none with that key."""
+        from botocore.credentials import Credentials  # noqa: PLC0415
+        from moto.sts.models import sts_backends  # noqa: PLC0415
+
+        for account in list(sts_backends):
+            for role in sts_backends[account]["global"].assumed_roles:
+                if role.access_key_id == access_key_id:
+                    return Credentials(role.access_key_id, role.secret_access_key, role.session_token)
+        return None
+
     def client(self, service: str, region: str = "eu-west-1") -> Any:
         from boto3.session import Session  # noqa: PLC0415
         from botocore.config import Config  # noqa: PLC0415

@@ -105,7 +105,11 @@ def api_gateway(stack: LocalRun) -> LocalApiGateway:
     # IAM authorization as deployed: only requests signed with the local credentials get through.
     credentials = default_credentials() if kinds == {"AWS_IAM"} else None
     return LocalApiGateway(
-        handler_of(functions.pop()), credentials, LOCAL_REGION, tuple((r.method, r.path) for r in routes)
+        handler_of(functions.pop()),
+        credentials,
+        LOCAL_REGION,
+        tuple((r.method, r.path) for r in routes),
+        issued=stack.server.issued_credentials,
     )
 
 

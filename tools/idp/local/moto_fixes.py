@@ -17,11 +17,13 @@
 | `s3_policy_conditions` | applies a bucket policy statement whatever its Condition | only where it holds (TLS) |
 | `s3_delete_marker_dispose` | fails (500) deleting a key with a delete marker, versioning suspended | deletes it |
 | `sqs_event_source_polled_locally` | delivers inline on SendMessage, ignores the answer | Lambda polls (event_source) |
+| `ecr_manifest_digest` | digest = hash of the layers' digests (layer-less ones alike) | SHA-256 of the manifest |
 """
 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -322,6 +324,16 @@ def sqs_event_source_polled_locally() -> None:
         return mapping
 
     LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
+
+
+@fix
+def ecr_manifest_digest() -> None:
+    from moto.ecr.models import Image  # noqa: PLC0415
+
+    def create_digest(self: Any) -> None:
+        self._image_digest = "sha256:" + hashlib.sha256(self.image_manifest.encode("utf-8")).hexdigest()
+
+    Image._create_digest = create_digest  # type: ignore[method-assign]
 
 
 def install() -> list[str]:
