@@ -15,7 +15,7 @@ from idp.plans.run import PlanFolder, RunError, apply, plan
 from idp.units import Affected
 from tests.conftest import REPO_ROOT
 from tests.tools.repo_tree import commit, git, infrastructure_repo
-from tests.workflows.runner import stand_in_path
+from tests.workflows.stand_in import stand_in_path
 
 runner = CliRunner()
 

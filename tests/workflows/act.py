@@ -337,7 +337,7 @@ class GitHubWorld:
         git(work, "fetch", "-q", "origin", f"refs/pull/{number}/head")
         git(work, "merge", "-q", "--no-ff", "-m", f"Merge {head} into {base_sha}", "FETCH_HEAD")
         merge = git(work, "rev-parse", "HEAD")
-        git(work, "push", "-q", "origin", f"{merge}:refs/pull/{number}/merge")
+        git(work, "push", "-q", "origin", f"+{merge}:refs/pull/{number}/merge")  # a new head: a new merge
         return {
             "number": number,
             "pull_request": {

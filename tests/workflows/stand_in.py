@@ -135,6 +135,21 @@ def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:
     return 1
 
 
+def stand_in_path(bin_dir: Path, log: Path, script: Path, tools: tuple[str, ...]) -> dict[str, str]:
+    """An environment with `tools` as recording stand-ins first on PATH (in-process tests of idp)."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for tool in tools:
+        path = bin_dir / tool
+        path.write_text(f'#!/usr/bin/env bash\nexec "{sys.executable}" "{Path(__file__)}" {tool} "$@"\n')
+        path.chmod(0o755)
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "STAND_IN_LOG": str(log),
+        "STAND_IN_SCRIPT": str(script),
+    }
+
+
 def main() -> int:
     tool, argv = sys.argv[1], sys.argv[2:]
     script: dict[str, object] = json.loads(Path(os.environ["STAND_IN_SCRIPT"]).read_text())

@@ -111,7 +111,7 @@ def test_a_failed_pr_plan_replaces_its_comment_and_fails_the_required_check(gith
     assert "The plan of `dev` failed" in comment(github, "dev")["body"]
     # act 0.2.89 ends a run when a job of a called workflow fails (nektos/act#1793): the `plans` job
     # (`if: !cancelled()`) that GitHub runs next is not run here. Its verdict on a failed leg is tested
-    # in tests/workflows/test_workflow_runs.py until act runs it.
+    # with the legs as plain jobs (test_the_required_plans_check_fails_unless_every_touched_env_planned).
     assert not run.ran("plans")
 
 
@@ -154,6 +154,20 @@ def test_the_first_push_to_a_never_deployed_org_builds_everything_and_applies_de
     )
     attested = json.loads((github.state / "attestations.json").read_text())
     assert len(attested) == len(FUNCTIONS)
+    commit = github.sha("main")
+    leg = next(job for job in run.jobs if job.matrix.get("function") == "sqs_poller")
+    digest, registry = leg.outputs["digest"], env_info("dev").ecr_registry
+    pushed = github.client("ecr", "dev").describe_images(
+        repositoryName="idp/sqs-poller", imageIds=[{"imageTag": commit}]
+    )
+    assert pushed["imageDetails"][0]["imageDigest"] == digest  # tagged with the commit, in the registry account
+    assert {
+        "subject-name": f"{registry}/idp/sqs-poller",
+        "subject-digest": digest,
+        "push-to-registry": "false",
+    } in attested
+    scans = [c["argv"][-1] for c in github.calls("trivy")]
+    assert f"{registry}/idp/sqs-poller@{digest}" in scans  # the pushed image, by digest
     plan = next(c for c in github.calls("terragrunt") if "plan" in c["argv"])
     deployed = json.loads(plan["env"]["IDP_IMAGE_DIGESTS"])
     assert PLACEHOLDER_DIGEST not in deployed.values()  # an applied plan never has placeholders
@@ -379,3 +393,124 @@ def test_drift_opens_the_envs_issue_or_closes_it(github: GitHubWorld, plan: str,
         assert issues == []
         assert closed == [["issue", "close", "7"]] * 3
     assert all(c["env"]["IDP_ASSUMED_ROLE"].endswith("-plan") for c in github.calls("terragrunt"))
+
+
+def test_a_new_commit_marks_the_posted_plans_outdated_then_replaces_them(github: GitHubWorld) -> None:
+    touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
+    first = github.commit("dev monitoring", branch="pr-3")
+    github.act("pull_request", payload=github.pull_request(3, first))
+    assert "Terraform plan" in comment(github, "dev")["body"]
+    subprocess.run(["git", "-C", str(github.clone), "reset", "-q", "--hard", github.sha("main")], check=True)
+    touch(github, "live/test/eu-west-1/monitoring/terragrunt.hcl")
+    second = github.commit("test monitoring instead", branch="pr-3")
+    run = github.act("pull_request", payload=github.pull_request(3, second))
+    succeeded(run, "plans")
+    dev = comment(github, "dev")
+    assert "This pull request no longer changes `dev`" in dev["body"]  # updated, never a second comment
+    assert dev["updates"] == 1
+    assert "Terraform plan" in comment(github, "test")["body"]
+    assert [e["inputs"]["only_update"] for e in github.actions("sticky")].count("true") == 6  # 3 envs, 2 runs
+
+
+def edited_pr(github: GitHubWorld, number: int, jobs: dict[str, Any]) -> dict[str, Any]:
+    """A pull request whose pr.yml replaces some jobs (GitHub runs the merge commit's workflows): the
+    rest of the file - the job under test - is the project's own."""
+    import yaml
+
+    path = github.clone / ".github" / "workflows" / "pr.yml"
+    workflow = yaml.safe_load(path.read_text())
+    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as true
+    workflow["jobs"].update(jobs)
+    for name in [n for n, job in workflow["jobs"].items() if job is None]:
+        del workflow["jobs"][name]
+    path.write_text(yaml.safe_dump(workflow, sort_keys=False))
+    touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
+    return github.pull_request(number, github.commit("an edited pr.yml", branch=f"pr-{number}"))
+
+
+@pytest.mark.parametrize(
+    ("plan", "tests", "passes"),
+    [("exit 1", "true", False), ("true", "exit 1", False)],
+    ids=["a plan failed", "the plans never ran"],
+)
+def test_the_required_plans_check_fails_unless_every_touched_env_planned(
+    github: GitHubWorld, plan: str, tests: str, passes: bool
+) -> None:
+    """act ends a run when a called workflow fails (nektos/act#1793): the plan legs are plain jobs here,
+    failing or succeeding as the case needs; `plans` - the required check - is pr.yml's own."""
+
+    def stub(script: str) -> dict[str, Any]:
+        return {"runs-on": "ubuntu-latest", "needs": "changes", "steps": [{"run": script}]}
+
+    jobs: dict[str, Any] = {"lint-and-test": stub(tests), "security": None, "outdated": None}
+    jobs["plan"] = stub(plan) | {
+        "needs": ["changes", "lint-and-test"],
+        "if": "${{ !cancelled() && needs.lint-and-test.result == 'success' }}",
+    }
+    run = github.act("pull_request", payload=edited_pr(github, 4, jobs))
+    assert run.job("plans").result == ("success" if passes else "failure"), run.explain()
+
+
+def test_a_pull_request_that_changes_no_env_passes_the_plans_check_without_planning(github: GitHubWorld) -> None:
+    (github.clone / "docs" / "notes.md").write_text("notes\n")
+    run = github.act("pull_request", payload=github.pull_request(5, github.commit("docs", branch="pr-5")))
+    assert json.loads(run.job("changes").outputs["envs"]) == []
+    succeeded(run, "plans")
+    assert not any(job.name.startswith("plan ") for job in run.jobs)
+
+
+def test_a_first_deploy_planned_from_mocks_is_applied_in_dependency_order_not_as_saved(github: GitHubWorld) -> None:
+    """Empty state: Terragrunt plans from mock_outputs. The plan says so; the apply never uses it as saved."""
+    released_everywhere(github)
+    first = json.loads((PLANS / "every-action.json").read_text())
+    first["variables"] = {"kms_key_arn": {"value": "arn:aws:kms:eu-west-1:111111111111:key/mock"}}
+    (github.root / "mocked.json").write_text(json.dumps(first))
+    github.script["plan_json"] = str(github.root / "mocked.json")
+    github.save_script()
+    touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
+    github.commit("dev monitoring")
+    run = github.act("push", workflow="deploy.yml")
+    assert run.job("plan dev").outputs["mocked"] == "true"
+    comment_text = (github.artifact("plan-dev") / "comment.md").read_text()
+    assert "Planned with mock outputs" in comment_text
+    assert "kms_key_arn" in comment_text
+    applied = [c for c in github.calls("terragrunt") if "apply" in c["argv"]]
+    assert "--out-dir" not in applied[0]["argv"]  # every unit planned again with its dependencies' real outputs
+
+
+def test_the_changes_since_the_last_run_that_reached_every_env_are_deployed(github: GitHubWorld) -> None:
+    """A run that failed or was rejected after `base` carried changes: they go with this push, not lost
+    by diffing against the previous push only."""
+    base = released_everywhere(github)
+    touch(github, "lambdas/sqs_poller/app.py")
+    github.commit("sqs_poller (its run was rejected at test)")
+    touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
+    github.commit("dev monitoring")
+    run = github.act("push", workflow="deploy.yml", job="changes", payload={"before": github.sha("main~1")})
+    changes = run.job("changes")
+    assert changes.outputs["base"] == base
+    assert json.loads(changes.outputs["functions"]) == ["sqs_poller"]
+    query = github.calls("gh")[0]["argv"]
+    assert (
+        "repos/example-org/idp-platform/actions/workflows/deploy.yml/runs?branch=main&event=push&status=success&per_page=1"
+        in query
+    )
+
+
+def test_a_refresh_that_changes_nothing_is_not_a_stale_plan(github: GitHubWorld) -> None:
+    """Only what Terraform will change is compared: a refreshed no-op resource (e.g. the BDA project's
+    blueprint list, changed by `idp configs publish`, ignored by Terraform) does not refuse the apply."""
+    released_everywhere(github)
+    refreshed = json.loads((PLANS / "every-action.json").read_text())
+    noop = next(r for r in refreshed["resource_changes"] if r["change"]["actions"] == ["no-op"])
+    noop["change"]["before"] = {**(noop["change"]["before"] or {}), "refreshed_only": "new value"}
+    noop["change"]["after"] = noop["change"]["before"]
+    (github.root / "refreshed.json").write_text(json.dumps(refreshed))
+    github.script["plan_sequence"] = [str(PLANS / "every-action.json"), str(github.root / "refreshed.json")]
+    github.save_script()
+    touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
+    github.commit("dev monitoring")
+    run = github.act("push", workflow="deploy.yml")
+    apply = run.job("apply dev")
+    assert apply.outcome("Plan again and verify it is the reviewed plan") == "success", apply.text[-2000:]
+    assert apply.outcome("Apply the reviewed plan") == "success"

@@ -223,3 +223,17 @@ def test_every_repository_path_a_step_runs_resolves_from_its_working_directory(p
             if "UNKNOWN" in where or not candidate.exists():
                 broken.append(f"{name}: {relative} from {where}")
     assert broken == []
+
+
+def test_every_job_of_a_deploy_checks_out_the_commit_the_changes_job_resolved() -> None:
+    """The dispatch input used to reach only the changes job: build, plan and apply deployed github.sha."""
+    deploy = yaml.safe_load((WORKFLOWS / "deploy.yml").read_text())
+    for name, job in deploy["jobs"].items():
+        if "uses" in job:
+            assert job["with"]["ref"] == "${{ needs.changes.outputs.sha }}", name
+    for reusable in ("_build-images.yml", "_plan.yml", "_apply.yml"):
+        document = yaml.safe_load((WORKFLOWS / reusable).read_text())
+        for job in document["jobs"].values():
+            checkouts = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+            assert checkouts, reusable
+            assert all(s["with"]["ref"] == "${{ inputs.ref }}" for s in checkouts), reusable
