@@ -16,7 +16,9 @@ Where a job here differs from one on GitHub (said, not hidden):
 - the runner image's software: the project's installed environments (.venv, .tools, node_modules,
   the checkov env) are linked into each job's workspace by a post-checkout hook, and the lock files
   get the installed copies' timestamps, so the setup action's `make setup` finds them up to date;
-  on GitHub it installs them from the same lock files;
+  on GitHub it installs them from the same lock files. The linked editable install points at this
+  checkout, so the hook puts the workspace's own code first (PYTHONPATH), as the job's own install
+  would: `idp` reads the workspace's tree, never this checkout's;
 - no OIDC issuer: ACTIONS_ID_TOKEN_REQUEST_TOKEN is a token the harness makes (claims as GitHub's);
   job `permissions:` are not enforced by act (tests/workflows/test_workflows.py checks them);
 - environments' required reviewers and wait timers, `concurrency`, and `timeout-minutes` are not
@@ -153,6 +155,9 @@ def _hook(path: Path) -> None:
     lines += [f'[ -e "{d}" ] || ln -s "${{ACT_PREINSTALLED}}/{d}" "{d}"' for d in PREINSTALLED]
     installed = "${ACT_PREINSTALLED}"
     lines += [f'if cmp -s "{f}" "{installed}/{f}"; then touch -r "{installed}/{f}" "{f}"; fi' for f in LOCK_FILES]
+    # The linked environment's editable install points at this checkout's code; a job's own install
+    # points at its workspace: the workspace's code comes first, as it would there.
+    lines += ['echo "PYTHONPATH=${GITHUB_WORKSPACE}/tools:${GITHUB_WORKSPACE}/lambdas" >> "${GITHUB_ENV}"']
     path.write_text("\n".join(lines) + "\n")
     path.chmod(0o755)
 

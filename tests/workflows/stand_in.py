@@ -104,7 +104,7 @@ def terragrunt_output(script: dict[str, object]) -> int:
     return 0
 
 
-def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:
+def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:  # noqa: PLR0911 (one per outcome)
     cwd = Path.cwd()
     command = argv[argv.index("--") + 1] if "--" in argv else ""
     json_dir, out_dir = option(argv, "--json-out-dir"), option(argv, "--out-dir")
@@ -121,6 +121,10 @@ def terragrunt_run_all(argv: list[str], script: dict[str, object]) -> int:
                 (Path(out_dir) / unit).mkdir(parents=True, exist_ok=True)
                 (Path(out_dir) / unit / "tfplan.tfplan").write_bytes(b"saved plan of " + str(unit).encode())
         return 0
+    failing = [str(u) for u in queue if str(u) in (script.get("apply_fails") or [])]  # type: ignore[operator]
+    if command == "apply" and failing:
+        print(f"terragrunt (stand-in): Error: applying {failing} failed (scripted)", file=sys.stderr)
+        return 1
     if command == "apply" and out_dir:
         missing = [str(u) for u in queue if not (Path(out_dir) / u / "tfplan.tfplan").is_file()]
         if missing:

@@ -514,3 +514,47 @@ def test_a_refresh_that_changes_nothing_is_not_a_stale_plan(github: GitHubWorld)
     apply = run.job("apply dev")
     assert apply.outcome("Plan again and verify it is the reviewed plan") == "success", apply.text[-2000:]
     assert apply.outcome("Apply the reviewed plan") == "success"
+
+
+def test_adding_a_fourth_env_plans_in_its_pull_request_and_deploys_after_its_predecessor(
+    github: GitHubWorld,
+) -> None:
+    """The README's add-an-env runbook: the PR that adds `staging` passes its required `plans` check
+    although staging was never deployed (placeholder images, said so); once merged, the deploy runs
+    staging right after test, with test's images (test's stage marker) and doc-configs due there."""
+    from tests.infra.test_env_list import add_staging
+
+    released_everywhere(github)
+    add_staging(github.clone)
+    head = github.commit("add staging", branch="pr-6")
+    run = github.act("pull_request", payload=github.pull_request(6, head))
+    succeeded(run, "plans")
+    assert "staging" in json.loads(run.job("changes").outputs["envs"])
+    staging = comment(github, "staging")["body"]
+    assert "planned with placeholder digests" in staging
+    assert "staging was never released" in staging
+    subprocess.run(["git", "-C", str(github.clone), "push", "-q", "origin", "HEAD:refs/heads/main"], check=True)
+    merged = github.act("push", workflow="deploy.yml", job="changes")
+    changes = merged.job("changes")
+    stages = json.loads(changes.outputs["stages"])
+    assert {"environment": "staging", "after": "test"} in stages
+    assert json.loads(changes.outputs["new_envs"]) == ["staging"]
+
+
+def test_an_apply_that_fails_half_way_restores_the_last_validated_release(github: GitHubWorld) -> None:
+    """compute applied, api failed: the env is neither release. (Before: no rollback, and the audit said
+    "not needed".) The last validated release is applied again in the same job, and audited."""
+    base = released_everywhere(github)
+    touch(github, "modules/api/main.tf")
+    github.commit("api: a change that fails to apply")
+    github.script["apply_fails"] = ["eu-west-1/api"]
+    github.save_script()
+    run = github.act("push", workflow="deploy.yml")
+    apply = run.job("apply dev")
+    assert apply.outcome("Apply the reviewed plan") == "failure"
+    assert apply.outcome("Rollback - the last validated release") == "success", apply.text[-2000:]
+    restore = [c for c in github.calls("terragrunt") if "apply" in c["argv"] and "--out-dir" not in c["argv"]]
+    assert restore, "the last validated release was not applied again"
+    audit = json.loads(next(c for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
+    assert audit["rolled_back_to"] == base
+    assert audit["rollback"] != "not needed"
