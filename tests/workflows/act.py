@@ -221,12 +221,15 @@ class Run:
     jobs: list[Job]
     output: str
 
+    @staticmethod
+    def named(job: Job, name: str) -> bool:
+        """A job by its name: act's display name (`workflow/.../name`, `-N` after a matrix leg) or the
+        name before its matrix values (`drift report` for `drift report dev-1`)."""
+        last = re.sub(r"-\d+$", "", job.name.split("/")[-1])
+        return job.name == name or job.name.endswith(f"/{name}") or last == name or last.startswith(f"{name} ")
+
     def job(self, name: str, **matrix: Any) -> Job:
-        found = [
-            j
-            for j in self.jobs
-            if (j.name == name or j.name.endswith(f"/{name}")) and all(j.matrix.get(k) == v for k, v in matrix.items())
-        ]
+        found = [j for j in self.jobs if self.named(j, name) and all(j.matrix.get(k) == v for k, v in matrix.items())]
         if len(found) != 1:
             raise AssertionError(
                 f"{len(found)} job(s) named {name!r} {matrix}: {[(j.name, j.matrix) for j in self.jobs]}"
@@ -234,7 +237,7 @@ class Run:
         return found[0]
 
     def ran(self, name: str) -> bool:
-        return any(j.name == name or j.name.endswith(f"/{name}") for j in self.jobs)
+        return any(self.named(j, name) for j in self.jobs)
 
     def explain(self) -> str:
         """Each job that did not succeed: its failed steps and the end of its log."""

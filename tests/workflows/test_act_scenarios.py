@@ -558,3 +558,27 @@ def test_an_apply_that_fails_half_way_restores_the_last_validated_release(github
     audit = json.loads(next(c for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
     assert audit["rolled_back_to"] == base
     assert audit["rollback"] != "not needed"
+
+
+def test_a_drift_run_whose_plan_failed_opens_the_issue_saying_so(github: GitHubWorld) -> None:
+    """The plan legs fail (no plan artifact): each report says the drift is unknown in the env's issue
+    (before: the report job crashed on the missing artifact and nobody heard of it). act ends a run
+    when a called workflow fails (nektos/act#1793): the legs are plain failing jobs here; `report` is
+    drift.yml's own."""
+    import yaml
+
+    path = github.clone / ".github" / "workflows" / "drift.yml"
+    workflow = yaml.safe_load(path.read_text())
+    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as true
+    matrix = workflow["jobs"]["plan"]["strategy"]
+    workflow["jobs"]["plan"] = {"needs": "envs", "runs-on": "ubuntu-latest", "strategy": matrix,
+                                "steps": [{"run": "exit 1"}]}  # fmt: skip
+    path.write_text(yaml.safe_dump(workflow, sort_keys=False))
+    github.commit("drift.yml with failing plans")
+    github.answer("gh", ["issue", "list"], "")
+    run = github.act("schedule", workflow="drift.yml")
+    for env in ENVS:
+        assert run.job("drift report", environment=env).result == "success", run.explain()
+    issues = github.issues()
+    assert sorted(i["title"] for i in issues) == [f"Drift in {env}" for env in sorted(ENVS)]
+    assert all("The drift plan of" in i["body"] and "failed" in i["body"] for i in issues)
