@@ -220,6 +220,13 @@ def test_a_module_change_whose_outputs_move_re_plans_the_dependents_before_apply
     assert saved["./eu-west-1/api"].endswith("/moved/bin")  # not the reviewed (stale) saved plan
     assert saved["./eu-west-1/compute"].endswith("/reviewed/bin")
     assert list(saved).index("./eu-west-1/compute") < list(saved).index("./eu-west-1/api")
+    audit = json.loads(next(c for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
+    # Every unit that reads compute was planned again (their fresh plans: as reviewed), and the record says so.
+    assert audit["replanned_after_moved_outputs"] == [
+        "eu-west-1/api",
+        "eu-west-1/orchestration",
+        "eu-west-1/monitoring",
+    ]
 
 
 def deploy_through_every_env(server: LocalAwsServer, api_url: str, tmp_path: Path) -> None:
