@@ -27,7 +27,7 @@ from rich.console import Console
 import dlq_analyzer.app as dlq_app
 import document_cleanup.app as cleanup_app
 from idp.api_client import ApiClient, default_credentials
-from idp.local.api_gateway import ROUTES
+from idp.local.api_gateway import ROUTES, declared_models
 from idp.local.aws_server import Call
 from idp.local.bda_double import ReplayBda
 from idp.local.demo import DemoResult, Fault, run_demo
@@ -347,6 +347,7 @@ def test_terraform_builds_the_stack_the_system_runs_on_then_plans_nothing_and_de
         assert built.event_source.reports_item_failures
         assert {(r.method, r.path) for r in built.routes} == set(ROUTES)  # the API stand-in's default routes
         assert {r.authorization for r in built.routes} == {"AWS_IAM"}
+        assert built.request_models == declared_models()  # what the gateway validates, as the module declares
         # The local timings went in as module variables, and came back from the embedded AWS.
         queue = local.client("sqs").get_queue_attributes(QueueUrl=built.input_queue_url, AttributeNames=["All"])
         assert queue["Attributes"]["VisibilityTimeout"] == "6"

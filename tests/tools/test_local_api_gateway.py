@@ -194,3 +194,21 @@ def test_a_role_session_the_embedded_sts_issued_is_accepted_a_made_up_key_is_not
         assert ApiClient(served.url, CREDS, REGION).call("GET", "/health")[0] == 200  # the local run's own
     finally:
         served.stop()
+
+
+def test_a_body_the_request_model_refuses_is_a_400_before_the_handler() -> None:
+    """API Gateway's request validation, as modules/api declares it (JSON Schema draft 4)."""
+    from idp.local.api_gateway import declared_models
+
+    handler = Recorder()
+    served = LocalApiGateway(handler, None, REGION, models=declared_models())
+    json_type = Message()
+    json_type["Content-Type"] = "application/json"
+    good = {"document_type": "invoice", "content_type": "application/pdf", "filename": "a.pdf"}
+    for body in (good, {**good, "callback_url": None}, {**good, "callback_url": "https://example.com/cb"}):
+        assert served.respond("POST", "/documents", json_type, json.dumps(body).encode())[0] == 200, body
+    for body in ({**good, "callback_url": 7}, {**good, "extra": 1}, {"filename": "a.pdf"}):
+        status, _, answer = served.respond("POST", "/documents", json_type, json.dumps(body).encode())
+        assert (status, json.loads(answer)["error"]) == (400, "invalid_request"), body
+    assert served.respond("POST", "/documents", json_type, b"{not json")[0] == 400
+    assert len(handler.events) == 3  # only the bodies the model accepts reached the function

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.credentials import Credentials, ReadOnlyCredentials
+from jsonschema import Draft4Validator
 
 from idp import sigv4
 from idp.local.http_server import LoopbackServer, QuietHandler
@@ -39,7 +40,35 @@ Routes = tuple[tuple[str, str], ...]
 GATEWAY_RESPONSES = REPO_ROOT / "modules" / "api" / "gateway-responses.json"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's hard limit
 # The status API Gateway gives each of its own refusals that the stand-in can produce.
-GATEWAY_STATUS = {"MISSING_AUTHENTICATION_TOKEN": 403, "INVALID_SIGNATURE": 403, "REQUEST_TOO_LARGE": 413}
+GATEWAY_STATUS = {
+    "MISSING_AUTHENTICATION_TOKEN": 403,
+    "INVALID_SIGNATURE": 403,
+    "REQUEST_TOO_LARGE": 413,
+    "BAD_REQUEST_BODY": 400,
+}
+# The request models modules/api declares, by route (the module reads the same files).
+DECLARED_MODELS = {("POST", "/documents"): REPO_ROOT / "modules" / "api" / "create-document-request.json"}
+Models = dict[tuple[str, str], dict[str, Any]]
+
+
+def declared_models() -> Models:
+    return {route: json.loads(path.read_text(encoding="utf-8")) for route, path in DECLARED_MODELS.items()}
+
+
+def model_rejection(schema: dict[str, Any], headers: Message, body: bytes) -> GatewayResponse | None:
+    """API Gateway's request validation of a body against the method's model (JSON Schema draft 4): the
+    model of the request's content type, application/json when it names none; a body that is not JSON,
+    or that the model refuses, is a 400 BAD_REQUEST_BODY before the function runs."""
+    content_type = (headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return None  # no model for that content type: API Gateway passes it through
+    try:
+        document = json.loads(body or b"null")
+    except ValueError:
+        return gateway_response("BAD_REQUEST_BODY", "Invalid request body")
+    if next(Draft4Validator(schema).iter_errors(document), None) is not None:
+        return gateway_response("BAD_REQUEST_BODY", "Invalid request body")
+    return None
 
 
 @dataclass(frozen=True)
@@ -137,13 +166,17 @@ class LocalApiGateway:
         credentials: Credentials | ReadOnlyCredentials | None,
         region: str,
         routes: Routes = ROUTES,
+        *,
         issued: Callable[[str], Credentials | None] | None = None,
+        models: Models | None = None,
     ) -> None:
         """credentials: the identity allowed to call (IAM authorization); None serves without auth.
         issued: other credentials valid in the embedded AWS, by access key id (e.g. a role session its
         STS issued to a pipeline job) - API Gateway takes any principal's valid signature.
-        routes: (method, resource path) pairs the API declares."""
+        routes: (method, resource path) pairs the API declares.
+        models: each route's request model as applied (API Gateway validates the body against it)."""
         self._handler = handler
+        self._models = models or {}
         self._issued = issued
         self._routes = routes
         self._credentials = credentials
@@ -187,6 +220,10 @@ class LocalApiGateway:
             )
             if rejection is not None:
                 return self._refuse(gateway_response(rejection.response_type, rejection.message))
+        model = self._models.get((method, matched[0]))
+        refused = model_rejection(model, headers, body) if model is not None else None
+        if refused is not None:
+            return self._refuse(refused)
         multi: dict[str, list[str]] = {}
         for key, value in headers.items():
             multi.setdefault(key.lower(), []).append(value)

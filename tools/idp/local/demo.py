@@ -110,6 +110,7 @@ def api_gateway(stack: LocalRun) -> LocalApiGateway:
         LOCAL_REGION,
         tuple((r.method, r.path) for r in routes),
         issued=stack.server.issued_credentials,
+        models=stack.built.request_models,
     )
 
 

@@ -22,7 +22,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,7 @@ class Built:
     callback_secret: str
     routes: tuple[ApiRoute, ...]
     outputs: dict[str, Any]
+    request_models: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # by (method, path)
 
     @property
     def input_queue_url(self) -> str:
@@ -173,7 +174,21 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
         callback_secret=secret,
         routes=_routes(client("apigateway"), outputs["api__rest_api_id"], by_arn),
         outputs=dict(outputs),
+        request_models=_request_models(client("apigateway"), outputs["api__rest_api_id"]),
     )
+
+
+def _request_models(apigateway: Any, rest_api_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each method's JSON request model as applied (what API Gateway validates a body against)."""
+    models = {}
+    for resource in paginate(apigateway, "get_resources", "items", restApiId=rest_api_id, embed=["methods"]):
+        for method in resource.get("resourceMethods", {}):
+            detail = apigateway.get_method(restApiId=rest_api_id, resourceId=resource["id"], httpMethod=method)
+            name = (detail.get("requestModels") or {}).get("application/json")
+            if name:
+                schema = apigateway.get_model(restApiId=rest_api_id, modelName=name)["schema"]
+                models[(method, resource["path"])] = json.loads(schema)
+    return models
 
 
 def _routes(apigateway: Any, rest_api_id: str, by_arn: dict[str, str]) -> tuple[ApiRoute, ...]:
