@@ -300,3 +300,12 @@ def test_moved_values_are_the_output_leaves_an_apply_changed() -> None:
         "after": {"x": "use arn:2"},
     }
     assert plan["resource_changes"][0]["change"]["actions"] == ["no-op"]  # the reviewed plan is left as it was
+
+
+def test_a_reviewed_unit_the_checkout_does_not_have_is_refused_not_skipped(tmp_path: Path, stand_ins: Path) -> None:
+    root = infrastructure_repo(tmp_path / "repo", [])
+    folder = planned(root, tmp_path / "plan", Affected(["eu-west-1/api"], []))
+    (folder.path / "filters").write_text("./eu-west-1/api\n./eu-west-1/gone\n")
+    with pytest.raises(RunError, match=r"does not have: \['eu-west-1/gone'\]"):
+        apply(root, "dev", folder, mocked=False)
+    assert not [c for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]

@@ -469,7 +469,9 @@ class GitHubWorld:
             command += ["-W", f".github/workflows/{workflow}"]
         if job:
             command += ["-j", job]
-        claims = {"sub": f"repo:{REPOSITORY}:ref:refs/heads/main", "repository": REPOSITORY, "event_name": event}
+        # GitHub's token for this event (the trust policies read sub and job_workflow_ref; moto does not).
+        subject = "pull_request" if event == "pull_request" else "ref:refs/heads/main"
+        claims = {"sub": f"repo:{REPOSITORY}:{subject}", "repository": REPOSITORY, "event_name": event}
         env = {
             **os.environ,
             "PATH": f"{self.bin}:{os.environ['PATH']}",

@@ -207,7 +207,10 @@ def _apply_in_order(repo: Path, env: str, reviewed: Path, fresh: Path) -> list[s
     from idp.plans.moved import moved_values, reconcile  # noqa: PLC0415
 
     units = stack_units(repo, env)
-    chosen = [u for u in _set_units(reviewed / FILTERS) if u in units]
+    chosen = _set_units(reviewed / FILTERS)
+    missing = [u for u in chosen if u not in units]
+    if missing:
+        raise RunError(f"the reviewed plan names units this checkout does not have: {missing}")
     read_by = {u: [d for d in chosen if u in units[d].dependencies] for u in chosen}
     moved_by: dict[str, dict[str, str]] = {}
     replanned: list[str] = []
