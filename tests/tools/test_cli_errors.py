@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,3 +100,21 @@ def test_idp_debug_shows_the_traceback_for_a_bug_report() -> None:
     result = idp("configs", "publish", "--env", "dev", "--dry-run", env={"IDP_DEBUG": "1"})
     assert result.returncode != 0
     assert "Traceback" in result.stderr
+
+
+def test_aws_region_alone_is_the_region_as_for_the_aws_cli(monkeypatch: pytest.MonkeyPatch, embedded_aws: Any) -> None:
+    """Before: `no AWS region` with AWS_REGION set and AWS_DEFAULT_REGION not (botocore reads only the
+    latter); AWS_REGION also outranks AWS_DEFAULT_REGION, as in the AWS CLI."""
+    from typer.testing import CliRunner
+
+    from idp.cli import app
+
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", embedded_aws.endpoint)
+    result = CliRunner().invoke(app, ["release", "digests", "--env", "dev", "--placeholders"])
+    assert result.exit_code == 0, result.output
+    assert "no AWS region" not in result.output
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    CliRunner().invoke(app, ["release", "digests", "--env", "dev", "--placeholders"])
+    assert os.environ["AWS_DEFAULT_REGION"] == "eu-west-1"  # AWS_REGION wins

@@ -40,6 +40,9 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 @app.callback()
 def root_callback() -> None:
     """IDP platform: local run and the helpers the GitHub workflows call."""
+    from idp.aws_region import adopt_aws_region  # noqa: PLC0415
+
+    adopt_aws_region()
 
 
 @app.command("lint")
