@@ -165,6 +165,8 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
     if len(secret_ids) != 1:
         raise ReadBackError(f"the functions name {len(secret_ids)} callback secrets")
     secret = client("secretsmanager").get_secret_value(SecretId=secret_ids.pop())["SecretString"]
+    apigateway, rest_api_id = client("apigateway"), outputs["api__rest_api_id"]
+    methods = _methods(apigateway, rest_api_id)
     return Built(
         names=names,
         functions=functions,
@@ -172,36 +174,44 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
         event_source=event_source,
         dlq_url=dlq_url,
         callback_secret=secret,
-        routes=_routes(client("apigateway"), outputs["api__rest_api_id"], by_arn),
+        routes=_routes(methods, by_arn),
         outputs=dict(outputs),
-        request_models=_request_models(client("apigateway"), outputs["api__rest_api_id"]),
+        request_models=_request_models(apigateway, rest_api_id, methods),
     )
 
 
-def _request_models(apigateway: Any, rest_api_id: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """Each method's JSON request model as applied (what API Gateway validates a body against)."""
-    models = {}
+def _methods(apigateway: Any, rest_api_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(HTTP method, resource path, the method as applied) for every method of the API, read once."""
+    found = []
     for resource in paginate(apigateway, "get_resources", "items", restApiId=rest_api_id, embed=["methods"]):
         for method in resource.get("resourceMethods", {}):
             detail = apigateway.get_method(restApiId=rest_api_id, resourceId=resource["id"], httpMethod=method)
-            name = (detail.get("requestModels") or {}).get("application/json")
-            if name:
-                schema = apigateway.get_model(restApiId=rest_api_id, modelName=name)["schema"]
-                models[(method, resource["path"])] = json.loads(schema)
+            found.append((method, str(resource["path"]), dict(detail)))
+    return found
+
+
+def _request_models(
+    apigateway: Any, rest_api_id: str, methods: list[tuple[str, str, dict[str, Any]]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each method's JSON request model as applied (what API Gateway validates a body against)."""
+    models = {}
+    for method, path, detail in methods:
+        name = (detail.get("requestModels") or {}).get("application/json")
+        if name:
+            schema = apigateway.get_model(restApiId=rest_api_id, modelName=name)["schema"]
+            models[(method, path)] = json.loads(schema)
     return models
 
 
-def _routes(apigateway: Any, rest_api_id: str, by_arn: dict[str, str]) -> tuple[ApiRoute, ...]:
+def _routes(methods: list[tuple[str, str, dict[str, Any]]], by_arn: dict[str, str]) -> tuple[ApiRoute, ...]:
     routes = []
-    for resource in paginate(apigateway, "get_resources", "items", restApiId=rest_api_id, embed=["methods"]):
-        for method in resource.get("resourceMethods", {}):
-            detail = apigateway.get_method(restApiId=rest_api_id, resourceId=resource["id"], httpMethod=method)
-            uri = detail.get("methodIntegration", {}).get("uri", "")
-            # arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function arn>/invocations
-            target = uri.split("/functions/", 1)[-1].removesuffix("/invocations")
-            if target not in by_arn:
-                raise ReadBackError(f"{method} {resource['path']} integrates {uri!r}, not one of the functions")
-            routes.append(ApiRoute(method, resource["path"], detail.get("authorizationType", "NONE"), by_arn[target]))
+    for method, path, detail in methods:
+        uri = detail.get("methodIntegration", {}).get("uri", "")
+        # arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function arn>/invocations
+        target = uri.split("/functions/", 1)[-1].removesuffix("/invocations")
+        if target not in by_arn:
+            raise ReadBackError(f"{method} {path} integrates {uri!r}, not one of the functions")
+        routes.append(ApiRoute(method, path, detail.get("authorizationType", "NONE"), by_arn[target]))
     return tuple(sorted(routes, key=lambda r: (r.path, r.method)))
 
 
