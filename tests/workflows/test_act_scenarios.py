@@ -16,7 +16,7 @@ from idp.local.aws_server import LocalAwsServer
 from idp.naming import FUNCTIONS
 from idp.release import PLACEHOLDER_DIGEST, Release, env_info, manifest_parameter
 from tests.conftest import REPO_ROOT
-from tests.workflows.act import GitHubWorld, Run, template_remote
+from tests.workflows.act import GitHubWorld, Run, template_remote, workflow_document
 
 PLANS = REPO_ROOT / "tests" / "fixtures" / "plans"
 API_URL = "http://127.0.0.1:9/dev"  # nothing listens: the smoke test fails (see the rollback scenarios)
@@ -47,22 +47,42 @@ def succeeded(run: Run, *jobs: str) -> None:
         assert job.result == "success", f"{name}: {job.result}\n{job.text[-4000:]}"
 
 
-def release(github: GitHubWorld, env: str, commit: str, tag: str = "a") -> Release:
+def release(github: GitHubWorld, env: str, commit: str, digests: dict[str, str] | None = None) -> Release:
     """The manifest a previous validated deploy recorded in the env's account."""
-    recorded = Release(commit, dict.fromkeys(FUNCTIONS, "sha256:" + tag * 64))
+    recorded = Release(commit, digests or dict.fromkeys(FUNCTIONS, "sha256:" + "a" * 64))
     github.client("ssm", env).put_parameter(
         Name=manifest_parameter(env), Value=recorded.to_json(), Type="String", Overwrite=True
     )
     return recorded
 
 
-def bootstrap_registry(github: GitHubWorld) -> None:
-    """The bootstrap's ECR repositories in the registry account (README: bootstrap, step 5)."""
+def bootstrap_registry(github: GitHubWorld) -> Any:
+    """The bootstrap's ECR repositories in the registry account (README: bootstrap, step 5); its client."""
     from idp.naming import repository
 
     ecr = github.client("ecr", "dev")
     for function in FUNCTIONS:
         ecr.create_repository(repositoryName=repository(function), imageTagMutability="IMMUTABLE")
+    return ecr
+
+
+def audit_records(github: GitHubWorld) -> list[dict[str, Any]]:
+    """The audit records the apply jobs wrote (`aws s3 cp -` of the record), oldest first."""
+    return [json.loads(c["stdin"]) for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"]]
+
+
+def edit_workflow(github: GitHubWorld, name: str, jobs: dict[str, Any]) -> None:
+    """Replace (or, with None, drop) jobs of a workflow in the developer's clone; the rest - the job
+    under test - stays the project's own."""
+    import yaml
+
+    path = github.clone / ".github" / "workflows" / name
+    workflow = yaml.safe_load(path.read_text())
+    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as true
+    workflow["jobs"].update(jobs)
+    for job in [n for n, given in workflow["jobs"].items() if given is None]:
+        del workflow["jobs"][job]
+    path.write_text(yaml.safe_dump(workflow, sort_keys=False))
 
 
 def touch(github: GitHubWorld, relative: str, line: str = "# touched\n") -> None:
@@ -220,7 +240,7 @@ def test_a_module_change_whose_outputs_move_re_plans_the_dependents_before_apply
     assert saved["./eu-west-1/api"].endswith("/moved/bin")  # not the reviewed (stale) saved plan
     assert saved["./eu-west-1/compute"].endswith("/reviewed/bin")
     assert list(saved).index("./eu-west-1/compute") < list(saved).index("./eu-west-1/api")
-    audit = json.loads(next(c for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
+    audit = audit_records(github)[0]
     # Every unit that reads compute was planned again (their fresh plans: as reviewed), and the record says so.
     assert audit["replanned_after_moved_outputs"] == [
         "eu-west-1/api",
@@ -246,18 +266,15 @@ def deploy_through_every_env(server: LocalAwsServer, api_url: str, tmp_path: Pat
     base = github.sha("main")
     github.answer("gh", ["api", "actions/workflows/deploy.yml/runs"], base)
     github.answer("gh", ["api", "/approvals"], "a-reviewer")
-    ecr = github.client("ecr", "dev")
+    ecr = bootstrap_registry(github)
     deployed = {}
-    for function in FUNCTIONS:  # the bootstrap's repositories and the images the envs run now
-        ecr.create_repository(repositoryName=repository(function), imageTagMutability="IMMUTABLE")
+    for function in FUNCTIONS:  # the images the envs run now
         manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
                     "config": {"digest": f"sha256:{function}"}, "layers": []}  # fmt: skip
         pushed = ecr.put_image(repositoryName=repository(function), imageManifest=json.dumps(manifest), imageTag=base)
         deployed[function] = pushed["image"]["imageId"]["imageDigest"]
     for env in ENVS:
-        github.client("ssm", env).put_parameter(
-            Name=manifest_parameter(env), Value=Release(base, deployed).to_json(), Type="String", Overwrite=True
-        )
+        release(github, env, base, deployed)
     touch(github, "lambdas/sqs_poller/app.py")
     head = github.commit("sqs_poller: a change")
     run = github.act("push", workflow="deploy.yml")
@@ -274,7 +291,7 @@ def deploy_through_every_env(server: LocalAwsServer, api_url: str, tmp_path: Pat
         assert recorded == Release(head, {**deployed, "sqs_poller": new}), env
         tags = ecr.describe_images(repositoryName=repository("sqs_poller"), imageIds=[{"imageDigest": new}])
         assert f"release-{env}-{head[:12]}" in tags["imageDetails"][0]["imageTags"]
-    audits = [json.loads(c["stdin"]) for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"]]
+    audits = audit_records(github)
     assert [(a["environment"], a["outcome"], a["rollback"], a["approved_by"]) for a in audits] == [
         (env, "success", "not needed", "a-reviewer") for env in ENVS
     ]
@@ -308,7 +325,7 @@ def test_a_stale_reviewed_plan_is_refused_posted_and_applied_when_run_again(gith
     assert any("The reviewed plan of `dev` is stale" in text for text in github.summaries())
     fresh = github.artifact("plan-dev")
     assert "0 of 1 unit(s) with changes." in (fresh / "comment.md").read_text()  # replaced by the fresh plan
-    audit = json.loads(next(c for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
+    audit = audit_records(github)[0]
     assert audit["outcome"] == "failure"
     # Run again (GitHub: re-run all jobs - act has no "re-run failed jobs"): planned and applied as reviewed.
     github.script["plan_sequence"] = [str(PLANS / "no-changes.json")]
@@ -378,7 +395,7 @@ def test_a_failed_validation_rolls_back_to_the_last_validated_release(github: Gi
     assert restored == base
     recorded = github.client("ssm", "dev").get_parameter(Name=manifest_parameter("dev"))["Parameter"]["Value"]
     assert Release.from_json(recorded) == previous
-    audit = json.loads(next(c for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
+    audit = audit_records(github)[0]
     assert (audit["outcome"], audit["rolled_back_to"]) == ("failure", base)
 
 
@@ -420,17 +437,8 @@ def test_a_new_commit_marks_the_posted_plans_outdated_then_replaces_them(github:
 
 
 def edited_pr(github: GitHubWorld, number: int, jobs: dict[str, Any]) -> dict[str, Any]:
-    """A pull request whose pr.yml replaces some jobs (GitHub runs the merge commit's workflows): the
-    rest of the file - the job under test - is the project's own."""
-    import yaml
-
-    path = github.clone / ".github" / "workflows" / "pr.yml"
-    workflow = yaml.safe_load(path.read_text())
-    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as true
-    workflow["jobs"].update(jobs)
-    for name in [n for n, job in workflow["jobs"].items() if job is None]:
-        del workflow["jobs"][name]
-    path.write_text(yaml.safe_dump(workflow, sort_keys=False))
+    """A pull request whose pr.yml replaces some jobs (GitHub runs the merge commit's workflows)."""
+    edit_workflow(github, "pr.yml", jobs)
     touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
     return github.pull_request(number, github.commit("an edited pr.yml", branch=f"pr-{number}"))
 
@@ -562,7 +570,7 @@ def test_an_apply_that_fails_half_way_restores_the_last_validated_release(github
     assert apply.outcome("Rollback - the last validated release") == "success", apply.text[-2000:]
     restore = [c for c in github.calls("terragrunt") if "apply" in c["argv"] and "--out-dir" not in c["argv"]]
     assert restore, "the last validated release was not applied again"
-    audit = json.loads(next(c for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"])["stdin"])
+    audit = audit_records(github)[0]
     assert audit["rolled_back_to"] == base
     assert audit["rollback"] != "not needed"
 
@@ -572,15 +580,9 @@ def test_a_drift_run_whose_plan_failed_opens_the_issue_saying_so(github: GitHubW
     (before: the report job crashed on the missing artifact and nobody heard of it). act ends a run
     when a called workflow fails (nektos/act#1793): the legs are plain failing jobs here; `report` is
     drift.yml's own."""
-    import yaml
-
-    path = github.clone / ".github" / "workflows" / "drift.yml"
-    workflow = yaml.safe_load(path.read_text())
-    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as true
-    matrix = workflow["jobs"]["plan"]["strategy"]
-    workflow["jobs"]["plan"] = {"needs": "envs", "runs-on": "ubuntu-latest", "strategy": matrix,
-                                "steps": [{"run": "exit 1"}]}  # fmt: skip
-    path.write_text(yaml.safe_dump(workflow, sort_keys=False))
+    matrix = workflow_document("drift.yml")["jobs"]["plan"]["strategy"]
+    edit_workflow(github, "drift.yml", {"plan": {"needs": "envs", "runs-on": "ubuntu-latest", "strategy": matrix,
+                                                 "steps": [{"run": "exit 1"}]}})  # fmt: skip
     github.commit("drift.yml with failing plans")
     github.answer("gh", ["issue", "list"], "")
     run = github.act("schedule", workflow="drift.yml")
