@@ -210,6 +210,7 @@ resource "aws_iam_role" "apigateway_logs" {
 
   name                 = "${module.names.api}-cloudwatch-logs"
   assume_role_policy   = data.aws_iam_policy_document.assume_apigateway[0].json
+  path                 = module.names.workload_role_path
   permissions_boundary = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${module.names.workload_boundary}"
 }
 

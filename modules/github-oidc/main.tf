@@ -25,10 +25,11 @@ locals {
   provider_arn = var.create_provider ? aws_iam_openid_connect_provider.github[0].arn : (
     "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com"
   )
-  role_prefix    = "${var.github_repo}-${var.environment}"
-  iam_arn        = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}"
-  boundary_arn   = "${local.iam_arn}:policy/${module.names.workload_boundary}"
-  stack_roles    = "${local.iam_arn}:role/${var.project}-*"
+  role_prefix  = "${var.github_repo}-${var.environment}"
+  iam_arn      = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}"
+  boundary_arn = "${local.iam_arn}:policy/${module.names.workload_boundary}"
+  # The stack's roles: on their own path, where the apply role can make only bounded ones.
+  stack_roles    = "${local.iam_arn}:role${module.names.workload_role_path}*"
   push_role_arn  = "${local.iam_arn}:role/${var.github_repo}-image-push"
   partition      = data.aws_partition.current.partition
   account        = data.aws_caller_identity.current.account_id
@@ -241,9 +242,27 @@ data "aws_iam_policy_document" "apply_extra" {
     actions = [
       "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRole", "iam:GetRolePolicy",
       "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
-      "iam:UpdateAssumeRolePolicy", "iam:PassRole",
     ]
     resources = [local.stack_roles]
+  }
+  # IAM has no boundary condition key for these two, so they are tied to the boundary through the
+  # path: every role the apply role can make on it carries the boundary (above), it can never lift
+  # one (below), and no other role is on it (the bootstrap makes the pipeline's roles on "/"). A role
+  # is passed only to the services that run the stack.
+  statement {
+    sid       = "RetrustBoundedRoles"
+    actions   = ["iam:UpdateAssumeRolePolicy"]
+    resources = [local.stack_roles]
+  }
+  statement {
+    sid       = "PassBoundedRolesToTheStack"
+    actions   = ["iam:PassRole"]
+    resources = [local.stack_roles]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["lambda.amazonaws.com", "states.amazonaws.com", "apigateway.amazonaws.com"]
+    }
   }
   statement {
     sid       = "ReadTheBoundary"
@@ -262,6 +281,13 @@ data "aws_iam_policy_document" "apply_extra" {
     sid       = "NeverLiftTheBoundary"
     effect    = "Deny"
     actions   = ["iam:DeleteRolePermissionsBoundary"]
+    resources = ["*"]
+  }
+  # Deployment audit records are locked (modules/storage); the role that writes them never unlocks one.
+  statement {
+    sid       = "NeverUnlockAuditRecords"
+    effect    = "Deny"
+    actions   = ["s3:BypassGovernanceRetention", "s3:PutObjectLegalHold"]
     resources = ["*"]
   }
 }

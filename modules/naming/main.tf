@@ -24,4 +24,7 @@ locals {
   api                      = "${local.prefix}-api"
   alarm_topic              = "${local.prefix}-alarms"
   workload_boundary        = "${local.prefix}-workload-boundary"
+  # Every stack role lives on this IAM path, and only roles with the workload boundary can be made
+  # there by the pipeline: what the apply role may pass or re-trust is what the path holds.
+  workload_role_path = "/${local.prefix}/"
 }

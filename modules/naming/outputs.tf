@@ -72,3 +72,8 @@ output "workload_boundary" {
   description = "Managed policy every stack role is bounded by (created at bootstrap by modules/github-oidc)."
   value       = local.workload_boundary
 }
+
+output "workload_role_path" {
+  description = "IAM path of every stack role (the apply role creates, passes and re-trusts roles there only)."
+  value       = local.workload_role_path
+}

@@ -68,6 +68,7 @@ data "aws_iam_policy_document" "states" {
 resource "aws_iam_role" "states" {
   name                 = "${module.names.state_machine}-role"
   assume_role_policy   = data.aws_iam_policy_document.assume_states.json
+  path                 = module.names.workload_role_path
   permissions_boundary = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${module.names.workload_boundary}"
 }
 

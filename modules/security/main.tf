@@ -176,6 +176,7 @@ resource "aws_iam_role" "function" {
   name                 = "${module.names.functions[each.key]}-role"
   assume_role_policy   = data.aws_iam_policy_document.assume_lambda.json
   max_session_duration = 3600
+  path                 = module.names.workload_role_path
   permissions_boundary = "arn:${local.partition}:iam::${local.account}:policy/${module.names.workload_boundary}"
 }
 

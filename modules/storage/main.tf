@@ -64,6 +64,24 @@ resource "aws_s3_bucket_versioning" "this" {
   }
 }
 
+# Deployment audit records are write-once: each version is locked for the audit retention, so no
+# one - the apply role that writes them least of all - can delete or overwrite one before then
+# (a delete only adds a marker; the locked version stays). Envs whose buckets may be destroyed
+# with their data (force_destroy_buckets) lock in GOVERNANCE mode: an admin's destroy may bypass it,
+# the pipeline roles never (s3:BypassGovernanceRetention is denied them, modules/github-oidc).
+# Everywhere else COMPLIANCE: not even the account's root user can shorten it.
+resource "aws_s3_bucket_object_lock_configuration" "audit" {
+  bucket = aws_s3_bucket.this["audit"].id
+  rule {
+    default_retention {
+      mode = var.force_destroy_buckets ? "GOVERNANCE" : "COMPLIANCE"
+      days = var.retention_days.audit
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
 resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   for_each = aws_s3_bucket.this
 

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from botocore.exceptions import ClientError
 from rich.console import Console
 
 import dlq_analyzer.app as dlq_app
@@ -269,6 +270,26 @@ def trust_problems(iam: Any, roles: str) -> list[str]:
     return problems
 
 
+def pass_and_retrust_problems(documents: list[dict[str, Any]], stack_role: str, off_the_path: str) -> list[str]:
+    """PassRole and UpdateAssumeRolePolicy have no boundary condition key: they reach only the stack's
+    path, where every role carries the boundary (outside_the_boundary), and PassRole only to the
+    services that run the stack."""
+    problems = []
+    for service, expected in (("lambda.amazonaws.com", True), ("ec2.amazonaws.com", False)):
+        if (
+            allowed("iam:PassRole", documents, resource=stack_role, context={"iam:PassedToService": service})
+            != expected
+        ):
+            problems.append(f"PassRole of a stack role to {service}: {'refused' if expected else 'allowed'}")
+    for action, context in (
+        ("iam:PassRole", {"iam:PassedToService": "lambda.amazonaws.com"}),
+        ("iam:UpdateAssumeRolePolicy", {}),
+    ):
+        if allowed(action, documents, resource=off_the_path, context=context):
+            problems.append(f"{action} on a role off the stack's path ({off_the_path})")
+    return problems
+
+
 def escalations(local: LocalRun, roles: str) -> list[str]:
     """Ways for the apply role, as the embedded IAM holds it, to more than the stack needs: a role
     without the workload boundary, a boundary lifted, a pipeline identity changed. Also: every stack
@@ -277,9 +298,11 @@ def escalations(local: LocalRun, roles: str) -> list[str]:
     account = local.names.account_id
     boundary = f"arn:aws:iam::{account}:policy/{local.names.workload_boundary}"
     documents = role_documents(iam, f"{roles}-apply")
-    stack_role = f"arn:aws:iam::{account}:role/{local.built.functions['sqs_poller'].role}"
+    stack_role = iam.get_role(RoleName=local.built.functions["sqs_poller"].role)["Role"]["Arn"]
+    off_the_path = f"arn:aws:iam::{account}:role/{local.names.prefix}-made-by-an-admin"  # no boundary
     bounded = {"iam:PermissionsBoundary": boundary}
     problems = []
+    problems += pass_and_retrust_problems(documents, stack_role, off_the_path)
     if not allowed("iam:CreateRole", documents, resource=stack_role, context=bounded):
         problems.append("cannot create a stack role with the boundary")
     for action in ("iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
@@ -298,6 +321,29 @@ def escalations(local: LocalRun, roles: str) -> list[str]:
     return problems + outside_the_boundary(local, boundary)
 
 
+def audit_record_problems(local: LocalRun, roles: str) -> list[str]:
+    """A deployment's audit record, written as the apply job writes it (`aws s3 cp` with a checksum),
+    cannot be deleted by anyone before its retention ends: the embedded S3 refuses the version's
+    deletion (Object Lock, modules/storage), and the apply role may not bypass the lock."""
+    s3 = local.client("s3")
+    bucket, key = local.names.audit_bucket, "deployments/2026/12/04/1-1.json"
+    version = s3.put_object(Bucket=bucket, Key=key, Body=b"{}", ChecksumAlgorithm="SHA256")["VersionId"]
+    problems = []
+    head = s3.head_object(Bucket=bucket, Key=key, VersionId=version)
+    if head.get("ObjectLockMode") != "GOVERNANCE":  # the local env destroys its buckets: governance
+        problems.append(f"the audit record is locked {head.get('ObjectLockMode')!r}, not in GOVERNANCE mode")
+    try:
+        s3.delete_object(Bucket=bucket, Key=key, VersionId=version)
+        problems.append("the audit record's version was deleted")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "AccessDenied":
+            problems.append(f"deleting the audit record failed otherwise: {exc}")
+    apply_role = role_documents(local.client("iam"), f"{roles}-apply")
+    if allowed("s3:BypassGovernanceRetention", apply_role, resource=f"arn:aws:s3:::{bucket}/{key}", context={}):
+        problems.append("the apply role may bypass its audit records' lock")
+    return problems
+
+
 def outside_the_boundary(local: LocalRun, boundary: str) -> list[str]:
     """Every stack role as applied carries the boundary, and what it is granted fits in it - every
     action on every resource its policies name - or it would fail in AWS (the embedded AWS does not
@@ -308,7 +354,12 @@ def outside_the_boundary(local: LocalRun, boundary: str) -> list[str]:
     ceiling = [json.loads(unquote(document)) if isinstance(document, str) else document]
     roles = [f.role for f in local.built.functions.values()]
     roles += [f"{local.names.state_machine}-role", f"{local.names.prefix}-api-cloudwatch-logs"]
-    problems = []
+    path = f"/{local.names.prefix}/"  # modules/naming workload_role_path: the apply role passes roles there
+    on_the_path = [
+        r["RoleName"] for page in iam.get_paginator("list_roles").paginate(PathPrefix=path) for r in page["Roles"]
+    ]
+    problems = [f"{role} is on the stack's path but is none of its roles" for role in set(on_the_path) - set(roles)]
+    problems += [f"{role} is not on the stack's path {path}" for role in set(roles) - set(on_the_path)]
     for role in roles:
         carried = iam.get_role(RoleName=role)["Role"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
         if carried != boundary:
@@ -389,6 +440,7 @@ def test_terraform_builds_the_stack_the_system_runs_on_then_plans_nothing_and_de
         stack_calls = [c for c in server.recorder.of("apply") if not bootstrap(c, roles)]
         assert refused(stack_calls, role_documents(iam, f"{roles}-apply")) == []
         assert escalations(local, roles) == []
+        assert audit_record_problems(local, roles) == []
 
         terraform.destroy()
         # What is left is the data `idp configs publish` owns (the config version, the BDA project's

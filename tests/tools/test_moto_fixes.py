@@ -116,6 +116,22 @@ def test_s3_accepts_a_logging_target_before_its_grants(server: LocalAwsServer) -
     assert s3.get_bucket_logging(Bucket="fix-source")["LoggingEnabled"]["TargetBucket"] == "fix-logs"
 
 
+def test_s3_changes_object_lock_on_a_bucket_holding_objects(server: LocalAwsServer) -> None:
+    """Fails without s3_object_lock_with_objects: moto answers 400 'Bucket needs to be empty'."""
+    s3 = client(server, "s3")
+    s3.create_bucket(Bucket="fix-locked", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket="fix-locked", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="fix-locked", Key="before", Body=b"{}")
+    rule = {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}
+    s3.put_object_lock_configuration(
+        Bucket="fix-locked", ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": rule}
+    )
+    version = s3.put_object(Bucket="fix-locked", Key="after", Body=b"{}", ChecksumAlgorithm="SHA256")["VersionId"]
+    assert s3.head_object(Bucket="fix-locked", Key="after", VersionId=version)["ObjectLockMode"] == "GOVERNANCE"
+    s3.put_object_lock_configuration(Bucket="fix-locked", ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
+    assert "Rule" not in s3.get_object_lock_configuration(Bucket="fix-locked")["ObjectLockConfiguration"]
+
+
 def test_the_server_records_each_call_by_phase(server: LocalAwsServer) -> None:
     client(server, "iam").create_role(RoleName="probe-role", AssumeRolePolicyDocument="{}")
     with server.phase("probe"):

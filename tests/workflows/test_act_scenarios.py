@@ -67,8 +67,12 @@ def bootstrap_registry(github: GitHubWorld) -> Any:
 
 
 def audit_records(github: GitHubWorld) -> list[dict[str, Any]]:
-    """The audit records the apply jobs wrote (`aws s3 cp -` of the record), oldest first."""
-    return [json.loads(c["stdin"]) for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"]]
+    """The audit records the apply jobs wrote (`aws s3 cp -` of the record), oldest first. Each upload
+    carries a checksum: S3 refuses an upload without one into a bucket with Object Lock (the audit
+    bucket, modules/storage)."""
+    uploads = [c for c in github.calls("aws") if c["argv"][:2] == ["s3", "cp"]]
+    assert all("--checksum-algorithm" in c["argv"] for c in uploads), uploads
+    return [json.loads(c["stdin"]) for c in uploads]
 
 
 def edit_workflow(github: GitHubWorld, name: str, jobs: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@
 | `s3_policy_conditions` | applies a bucket policy statement whatever its Condition | only where it holds (TLS) |
 | `s3_delete_marker_dispose` | fails (500) deleting a key with a delete marker, versioning suspended | deletes it |
 | `sqs_event_source_polled_locally` | delivers inline on SendMessage, ignores the answer | Lambda polls (event_source) |
+| `s3_object_lock_with_objects` | refuses Object Lock settings on a bucket with objects | accepts them (versioned) |
 | `ecr_manifest_digest` | digest = hash of the layers' digests (layer-less ones alike) | SHA-256 of the manifest |
 """
 
@@ -324,6 +325,28 @@ def sqs_event_source_polled_locally() -> None:
         return mapping
 
     LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
+
+
+@fix
+def s3_object_lock_with_objects() -> None:
+    """S3 enables or changes Object Lock on any versioned bucket, objects or not (S3 user guide,
+    "Enable Object Lock on an existing bucket", since 2023); the provider's destroy of a lock
+    configuration is such a call, on the audit bucket with its locked records."""
+    from moto.s3.exceptions import InvalidBucketState  # noqa: PLC0415
+    from moto.s3.models import S3Backend  # noqa: PLC0415
+
+    def put_object_lock_configuration(  # noqa: PLR0917 (moto's own signature)
+        self: Any, bucket_name: str, lock_enabled: bool, mode: str | None = None, days: int | None = None,
+        years: int | None = None,
+    ) -> None:  # fmt: skip
+        bucket = self.get_bucket(bucket_name)
+        if not bucket.is_versioned:
+            raise InvalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+        if lock_enabled:
+            bucket.object_lock_enabled = True
+        bucket.default_lock_mode, bucket.default_lock_days, bucket.default_lock_years = mode, days, years
+
+    S3Backend.put_object_lock_configuration = put_object_lock_configuration  # type: ignore[method-assign]
 
 
 @fix
