@@ -65,6 +65,8 @@ def test_terraform_and_python_build_the_same_names() -> None:
         "state_machine": names.state_machine,
         "config_version_parameter": names.config_version_parameter,
         "callback_secret": names.callback_secret,
+        "workload_boundary": names.workload_boundary,
+        "workload_role_path": names.workload_role_path,
     }
     for key, expected in pairs.items():
         assert evaluate(naming[key], values) == expected, key

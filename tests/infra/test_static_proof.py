@@ -259,8 +259,9 @@ def test_the_ecr_unit_can_be_bootstrapped_alone() -> None:
 
 
 def test_every_stack_role_carries_the_workload_boundary() -> None:
-    """The apply role may create a role only with the boundary (modules/github-oidc): a module role
-    without it would fail its first apply - and a boundary-less role is the escalation path."""
+    """The apply role may create a role only with the boundary and on the stack's path
+    (modules/github-oidc): a module role without either would fail its first apply - and a
+    boundary-less role is the escalation path."""
     from idp.hcl import load as load_hcl
 
     roles = 0
@@ -271,4 +272,5 @@ def test_every_stack_role_carries_the_workload_boundary() -> None:
             for name, body in resource.get("aws_iam_role", {}).items():
                 roles += 1
                 assert "workload_boundary" in str(body.get("permissions_boundary", "")), f"{tf}: aws_iam_role.{name}"
+                assert body.get("path") == "${module.names.workload_role_path}", f"{tf}: aws_iam_role.{name} path"
     assert roles >= 3

@@ -354,7 +354,7 @@ def outside_the_boundary(local: LocalRun, boundary: str) -> list[str]:
     ceiling = [json.loads(unquote(document)) if isinstance(document, str) else document]
     roles = [f.role for f in local.built.functions.values()]
     roles += [f"{local.names.state_machine}-role", f"{local.names.prefix}-api-cloudwatch-logs"]
-    path = f"/{local.names.prefix}/"  # modules/naming workload_role_path: the apply role passes roles there
+    path = local.names.workload_role_path  # where the apply role passes and re-trusts roles
     on_the_path = [
         r["RoleName"] for page in iam.get_paginator("list_roles").paginate(PathPrefix=path) for r in page["Roles"]
     ]

@@ -32,6 +32,10 @@ class Names:
     def workload_boundary(self) -> str:
         return f"{self.prefix}-workload-boundary"
 
+    @property
+    def workload_role_path(self) -> str:
+        return f"/{self.prefix}/"
+
     def bucket(self, purpose: str) -> str:
         # S3 names are global: the account id and region make them unique per account.
         return f"{self.prefix}-{purpose}-{self.account_id}-{self.region}"
