@@ -39,7 +39,7 @@ class Cloud(Protocol):
 class FixtureTimings:
     visibility_timeout: int = 1
     max_receive_count: int = 3
-    bda_poll_seconds: int = 1
+    bda_deadline_seconds: int = 30
     upload_expiry_seconds: int = 900
 
 
@@ -65,7 +65,7 @@ def function_environment(names: Names, timings: FixtureTimings, *, bda_profile_a
         "UPLOAD_EXPIRY_SECONDS": str(timings.upload_expiry_seconds),
         "RESULT_URL_EXPIRY_SECONDS": "900",
         "STATE_MACHINE_ARN": names.state_machine_arn,
-        "BDA_POLL_SECONDS": str(timings.bda_poll_seconds),
+        "BDA_DEADLINE_SECONDS": str(timings.bda_deadline_seconds),
         "BDA_PROJECT_PARAMETER": names.bda_project_parameter,
         "BDA_PROFILE_ARN": bda_profile_arn,
         "BDA_STAGE": "LIVE",

@@ -1,4 +1,5 @@
-"""Start a Bedrock Data Automation job for a document, and report its status to the state machine."""
+"""Bedrock Data Automation for the state machine: start a document's job, resume the execution when
+the job's ended event arrives, and settle a job that is overdue (idp_common.bda_jobs)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,26 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
-from idp_common import aws, s3uri, uploads
+from idp_common import aws
 from idp_common.bda import BdaGateway, BedrockDataAutomation
-from idp_common.flow import BdaPoll, BdaStart, BdaStep
+from idp_common.bda_jobs import BdaJobs, job_ended_event
+from idp_common.documents import DocumentStore
+from idp_common.flow import BdaOverdue, BdaStart
 from idp_common.observability import tools
 from idp_common.settings import BdaSettings
 
 logger, tracer, metrics = tools("bda_orchestrator")
+processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
-def request_adapter() -> TypeAdapter[BdaStart | BdaPoll]:
-    return TypeAdapter(BdaStart | BdaPoll)
+def request_adapter() -> TypeAdapter[BdaStart | BdaOverdue]:
+    return TypeAdapter(BdaStart | BdaOverdue)
 
 
 GATEWAY: BdaGateway | None = None
@@ -48,28 +54,39 @@ def gateway() -> BdaGateway:
     return GATEWAY
 
 
-def run(request: BdaStart | BdaPoll, bda: BdaGateway, output_bucket: str) -> BdaStep:
-    if isinstance(request, BdaStart):
-        arn = bda.start(
-            document_id=request.document_id,
-            input_uri=s3uri.build(request.bucket, request.key),
-            output_uri=s3uri.build(output_bucket, uploads.bda_output_prefix(request.document_id)),
-        )
-        return BdaStep(invocation_arn=arn, status="Created")
-    job = bda.status(request.invocation_arn)
-    return BdaStep(
-        invocation_arn=request.invocation_arn,
-        status=job.status.value,
-        output_uri=job.output_uri,
-        error=job.error,
+def jobs() -> BdaJobs:
+    s = settings()
+    return BdaJobs(
+        DocumentStore(aws.client("dynamodb"), s.documents_table),
+        gateway(),
+        aws.client("stepfunctions"),
+        s.output_bucket,
     )
+
+
+@tracer.capture_method
+def ended_record(record: SQSRecord) -> None:
+    """Raise to leave the message on the queue (retried, then the DLQ); return to delete it."""
+    event = job_ended_event(record.body)
+    if event is None:
+        logger.warning("not a BDA job-ended event", extra={"message_id": record.message_id})
+        metrics.add_metric(name="BdaEvent_unreadable", unit="Count", value=1)
+        return
+    outcome = jobs().ended(event)
+    logger.info("bda job ended", extra={"job_id": event.job_id, "status": event.status, "outcome": outcome})
+    metrics.add_metric(name=f"BdaEvent_{outcome.value}", unit="Count", value=1)
 
 
 @logger.inject_lambda_context(correlation_id_path="document_id")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "Records" in event:  # the BDA events queue's event source mapping
+        return dict(
+            process_partial_response(event=event, record_handler=ended_record, processor=processor, context=context)
+        )
     request = request_adapter().validate_python(event)
-    step = run(request, gateway(), settings().output_bucket)
+    work = jobs()
+    step = work.start(request) if isinstance(request, BdaStart) else work.overdue(request)
     metrics.add_metric(name=f"Bda_{request.action}", unit="Count", value=1)
     return step.model_dump()

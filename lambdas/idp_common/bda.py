@@ -76,6 +76,8 @@ class BedrockDataAutomation:
                     "stage": self._stage,
                 },
                 dataAutomationProfileArn=self._profile_arn,
+                # The job's end is published to EventBridge: it resumes the execution (no polling).
+                notificationConfiguration={"eventBridgeConfiguration": {"eventBridgeEnabled": True}},
             )
         except ClientError as exc:
             raise _retryable(exc) or DocumentProcessingError(f"BDA rejected the document: {exc}") from exc
@@ -93,6 +95,54 @@ class BedrockDataAutomation:
         error = response.get("errorMessage")
         output = response.get("outputConfiguration", {}).get("s3Uri")
         return BdaJob(status=status, output_uri=output, error=error)
+
+
+# BDA's job-ended events on the default bus (EventBridge reference, "Amazon Bedrock events"; the
+# sample event in the Bedrock user guide, "How EventBridge for Amazon Bedrock works").
+EVENT_SOURCE = "aws.bedrock"
+ENDED_EVENTS = {
+    "Bedrock Data Automation Job Succeeded": BdaJobStatus.SUCCESS,
+    "Bedrock Data Automation Job Failed With Client Error": BdaJobStatus.CLIENT_ERROR,
+    "Bedrock Data Automation Job Failed With Service Error": BdaJobStatus.SERVICE_ERROR,
+}
+
+
+@dataclass(frozen=True)
+class JobEnded:
+    """One job-ended event: which job, and the input it ran on (the document is named by its key)."""
+
+    job_id: str
+    status: BdaJobStatus
+    input_key: str | None
+    region: str
+    account: str
+
+    @classmethod
+    def parse(cls, event: dict[str, Any]) -> JobEnded | None:
+        """None for an event that is not a BDA job-ended event."""
+        status = ENDED_EVENTS.get(str(event.get("detail-type")))
+        detail = event.get("detail")
+        if event.get("source") != EVENT_SOURCE or status is None or not isinstance(detail, dict):
+            return None
+        job_id = detail.get("job_id")
+        if not isinstance(job_id, str) or not job_id:
+            return None
+        source = detail.get("input_s3_object")
+        key = source.get("name") if isinstance(source, dict) else None
+        return cls(
+            job_id=job_id,
+            status=status,
+            input_key=key if isinstance(key, str) else None,
+            region=str(event.get("region", "")),
+            account=str(event.get("account", "")),
+        )
+
+    def invocation_arn(self, partition: str = "aws") -> str:
+        return f"arn:{partition}:bedrock:{self.region}:{self.account}:data-automation-invocation/{self.job_id}"
+
+
+def job_id_of(invocation_arn: str) -> str:
+    return invocation_arn.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)

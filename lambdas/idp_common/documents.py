@@ -45,6 +45,9 @@ class DocumentRecord(BaseModel):
     size_bytes: int | None = None
     callback_status: str | None = None
     expires_at: int | None = None  # DynamoDB TTL (epoch seconds)
+    # The BDA job of a PROCESSING document, and the token of the execution task waiting for it.
+    bda_invocation_arn: str | None = None
+    bda_task_token: str | None = None
 
 
 _NUMBER_FIELDS = {"confidence", "size_bytes", "expires_at"}
@@ -127,6 +130,26 @@ class DocumentStore:
             ConditionExpression="attribute_exists(document_id)",
             ExpressionAttributeValues={":c": {"S": outcome[:500]}},
         )
+
+    def track_bda(self, document_id: str, **fields: str) -> None:
+        """Record the BDA job's task token / invocation on a PROCESSING document; a document that has
+        moved on (ended at its deadline, say) is left as it is: TransitionRejectedError."""
+        names = {f"#f{i}": key for i, key in enumerate(fields)} | {"#status": "status"}
+        values = {f":v{i}": {"S": value} for i, value in enumerate(fields.values())}
+        values[":processing"] = {"S": DocumentStatus.PROCESSING.value}
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={"document_id": {"S": document_id}},
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                ConditionExpression="#status = :processing",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise TransitionRejectedError(document_id, "a tracked BDA job", "not PROCESSING") from exc
 
     def by_status(self, status: DocumentStatus, created_before: str) -> Iterator[DocumentRecord]:
         """All documents in `status` created before an ISO timestamp (paginated GSI query)."""

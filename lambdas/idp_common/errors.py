@@ -19,6 +19,14 @@ class DocumentProcessingError(IdpError):
     """The document cannot be processed (corrupt, unsupported): not retried, ends FAILED."""
 
 
+class BdaJobFailedError(DocumentProcessingError):
+    """The BDA job ended ClientError or ServiceError (sent as the task's failure by its ended event)."""
+
+
+class BdaDeadlineError(DocumentProcessingError):
+    """The BDA job had not succeeded by the document's deadline."""
+
+
 class TransitionRejectedError(IdpError):
     """A status change that the status machine does not allow from the document's current status."""
 

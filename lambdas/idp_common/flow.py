@@ -22,19 +22,25 @@ class ExecutionInput(Payload):
     document_type: str
     bucket: str
     key: str
-    poll_seconds: int = Field(ge=1)
+    bda_deadline_seconds: int = Field(ge=1)  # the BDA task's TimeoutSecondsPath
 
 
 class BdaStart(Payload):
+    """StartExtraction (waitForTaskToken): start the job; its ended event resumes the task."""
+
     action: Literal["start"]
     document_id: str
     bucket: str
     key: str
+    task_token: str = Field(min_length=1)
 
 
-class BdaPoll(Payload):
-    action: Literal["status"]
-    invocation_arn: str
+class BdaOverdue(Payload):
+    """ExtractionOverdue: no ended event before the deadline; ask BDA once."""
+
+    action: Literal["overdue"]
+    document_id: str
+    deadline_seconds: int
 
 
 class BdaStep(Payload):

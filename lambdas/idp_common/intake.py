@@ -78,7 +78,7 @@ class Intake:
         configs: ConfigCache,
         sfn: Any,
         state_machine_arn: str,
-        poll_seconds: int,
+        bda_deadline_seconds: int,
         s3: Any,
         notify: Notify,
     ) -> None:
@@ -86,7 +86,7 @@ class Intake:
         self._configs = configs
         self._sfn = sfn
         self._arn = state_machine_arn
-        self._poll = poll_seconds
+        self._bda_deadline = bda_deadline_seconds
         self._s3 = s3
         self._notify = notify
 
@@ -115,7 +115,7 @@ class Intake:
             document_type=doc.document_type,
             bucket=record.s3.bucket.name,
             key=doc.object_key,
-            poll_seconds=self._poll,
+            bda_deadline_seconds=self._bda_deadline,
         )
         try:
             self._sfn.start_execution(

@@ -60,10 +60,11 @@ class ApiSettings(DocumentConfigAccess):
 class PollerSettings(DocumentConfigAccess, CallbackAccess):
     documents_table: str
     state_machine_arn: str
-    bda_poll_seconds: int = Field(ge=1, le=300)
+    bda_deadline_seconds: int = Field(ge=1, le=86400)
 
 
 class BdaSettings(FunctionSettings):
+    documents_table: str  # the job's task token and invocation, on the document's record
     output_bucket: str
     bda_project_parameter: str  # SSM parameter holding the project's ARN (written by `idp configs publish`)
     bda_profile_arn: str

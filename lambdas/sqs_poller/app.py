@@ -39,7 +39,7 @@ def intake() -> Intake:
         configs=ConfigCache.for_function(s),
         sfn=aws.client("stepfunctions"),
         state_machine_arn=s.state_machine_arn,
-        poll_seconds=s.bda_poll_seconds,
+        bda_deadline_seconds=s.bda_deadline_seconds,
         s3=aws.client("s3"),
         notify=notifier(),
     )

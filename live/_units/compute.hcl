@@ -41,6 +41,7 @@ dependency "messaging" {
     intake_queue_arn = "${local.arn}:sqs:${local.where}:mock-intake"
     intake_queue_url = "https://sqs.${local.region.aws_region}.amazonaws.com/${local.account.account_id}/mock-intake"
     dlq_url          = "https://sqs.${local.region.aws_region}.amazonaws.com/${local.account.account_id}/mock-intake-dlq"
+    bda_events_queue_arn = "${local.arn}:sqs:${local.where}:mock-bda-events"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
@@ -68,6 +69,7 @@ inputs = {
   intake_queue_arn     = dependency.messaging.outputs.intake_queue_arn
   intake_queue_url     = dependency.messaging.outputs.intake_queue_url
   dlq_url              = dependency.messaging.outputs.dlq_url
+  bda_events_queue_arn = dependency.messaging.outputs.bda_events_queue_arn
   log_retention_days   = local.env.log_retention_days
   enable_xray_tracing  = local.env.enable_xray_tracing
   xray_sdk_subsegments = local.env.xray_sdk_subsegments

@@ -33,4 +33,5 @@ inputs = {
   input_bucket_name        = dependency.storage.outputs.input_bucket_name
   input_bucket_arn         = dependency.storage.outputs.input_bucket_arn
   consumer_timeout_seconds = local.env.functions.sqs_poller.timeout
+  bda_consumer_timeout_seconds = local.env.functions.bda_orchestrator.timeout
 }

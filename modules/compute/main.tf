@@ -1,5 +1,5 @@
 # The nine functions (container images by digest), their log groups, the SQS event source
-# mapping, the schedules, and the callback signing secret.
+# mappings (intake -> sqs_poller, BDA job-ended events -> bda_orchestrator), the schedules, and the callback signing secret.
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
@@ -26,7 +26,7 @@ locals {
     UPLOAD_EXPIRY_SECONDS     = tostring(var.upload_expiry_seconds)
     RESULT_URL_EXPIRY_SECONDS = tostring(var.result_url_expiry_seconds)
     STATE_MACHINE_ARN         = local.state_machine_arn
-    BDA_POLL_SECONDS          = tostring(var.bda_poll_seconds)
+    BDA_DEADLINE_SECONDS      = tostring(var.bda_deadline_seconds)
     BDA_PROJECT_PARAMETER     = module.names.bda_project_parameter
     BDA_PROFILE_ARN           = var.bda_profile_arn
     BDA_STAGE                 = var.bda_stage
@@ -39,8 +39,8 @@ locals {
 
   function_env_keys = {
     presigned_url_generator = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RESULT_URL_EXPIRY_SECONDS", "UPLOAD_EXPIRY_SECONDS"]
-    sqs_poller              = ["BDA_POLL_SECONDS", "CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "STATE_MACHINE_ARN"]
-    bda_orchestrator        = ["BDA_PROFILE_ARN", "BDA_PROJECT_PARAMETER", "BDA_STAGE", "OUTPUT_BUCKET"]
+    sqs_poller              = ["BDA_DEADLINE_SECONDS", "CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "STATE_MACHINE_ARN"]
+    bda_orchestrator        = ["BDA_PROFILE_ARN", "BDA_PROJECT_PARAMETER", "BDA_STAGE", "DOCUMENTS_TABLE", "OUTPUT_BUCKET"]
     language_detector       = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
     document_classifier     = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
     schema_extractor        = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "OUTPUT_BUCKET"]
@@ -133,6 +133,14 @@ resource "aws_lambda_event_source_mapping" "intake" {
   scaling_config {
     maximum_concurrency = var.poller_max_concurrency
   }
+}
+
+# BDA's job-ended events resume the executions waiting for them (bda_orchestrator, task tokens).
+resource "aws_lambda_event_source_mapping" "bda_events" {
+  event_source_arn        = var.bda_events_queue_arn
+  function_name           = aws_lambda_function.this["bda_orchestrator"].arn
+  batch_size              = 10
+  function_response_types = ["ReportBatchItemFailures"]
 }
 
 resource "aws_cloudwatch_event_rule" "schedule" {

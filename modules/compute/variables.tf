@@ -74,6 +74,11 @@ variable "intake_queue_arn" {
   type        = string
 }
 
+variable "bda_events_queue_arn" {
+  description = "Queue of BDA's job-ended events (event source of bda_orchestrator; from the messaging unit)."
+  type        = string
+}
+
 variable "intake_queue_url" {
   description = "Intake queue URL (dlq_analyzer redrives into it)."
   type        = string
@@ -135,10 +140,15 @@ variable "default_retention_days" {
   default     = 90
 }
 
-variable "bda_poll_seconds" {
-  description = "Seconds the state machine waits between BDA status checks."
+variable "bda_deadline_seconds" {
+  description = "How long an execution waits for its BDA job's ended event; then it asks BDA once and, if the job has not succeeded, ends the document FAILED saying so."
   type        = number
-  default     = 10
+  default     = 1800
+
+  validation {
+    condition     = var.bda_deadline_seconds >= 1 && var.bda_deadline_seconds <= 86400
+    error_message = "bda_deadline_seconds must be 1-86400."
+  }
 }
 
 variable "bda_stage" {

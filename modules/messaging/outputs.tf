@@ -27,3 +27,13 @@ output "dlq_name" {
   description = "Dead-letter queue name."
   value       = aws_sqs_queue.dlq.name
 }
+
+output "bda_events_queue_arn" {
+  description = "Queue of BDA's job-ended events (event source of bda_orchestrator)."
+  value       = aws_sqs_queue.bda_events.arn
+}
+
+output "bda_events_dlq_name" {
+  description = "Dead-letter queue of the BDA events queue."
+  value       = aws_sqs_queue.bda_events_dlq.name
+}

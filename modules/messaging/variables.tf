@@ -34,6 +34,17 @@ variable "consumer_timeout_seconds" {
   }
 }
 
+variable "bda_consumer_timeout_seconds" {
+  description = "Timeout of bda_orchestrator, which consumes the BDA events queue (visibility is 6x this)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.bda_consumer_timeout_seconds >= 1 && var.bda_consumer_timeout_seconds <= 900
+    error_message = "bda_consumer_timeout_seconds must be 1-900."
+  }
+}
+
 variable "max_receive_count" {
   description = "Receives before a message moves to the DLQ."
   type        = number

@@ -33,6 +33,21 @@ output "intake_dlq" {
   value       = local.intake_dlq
 }
 
+output "bda_events_queue" {
+  description = "SQS queue of BDA's job-ended events (EventBridge -> bda_orchestrator)."
+  value       = local.bda_events_queue
+}
+
+output "bda_events_dlq" {
+  description = "Dead-letter queue of the BDA events queue."
+  value       = local.bda_events_dlq
+}
+
+output "bda_events_rule" {
+  description = "EventBridge rule that routes BDA's job-ended events to the BDA events queue."
+  value       = local.bda_events_rule
+}
+
 output "state_machine" {
   description = "Step Functions state machine name."
   value       = local.state_machine

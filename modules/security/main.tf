@@ -25,6 +25,7 @@ locals {
   config_table_arn  = "${local.arn_head}:dynamodb:${local.region}:${local.account}:table/${module.names.config_table}"
   intake_queue_arn  = "${local.arn_head}:sqs:${local.region}:${local.account}:${module.names.intake_queue}"
   intake_dlq_arn    = "${local.arn_head}:sqs:${local.region}:${local.account}:${module.names.intake_dlq}"
+  bda_events_arn    = "${local.arn_head}:sqs:${local.region}:${local.account}:${module.names.bda_events_queue}"
   state_machine_arn = "${local.arn_head}:states:${local.region}:${local.account}:stateMachine:${module.names.state_machine}"
   version_param_arn = "${local.arn_head}:ssm:${local.region}:${local.account}:parameter${module.names.config_version_parameter}"
   bda_param_arn     = "${local.arn_head}:ssm:${local.region}:${local.account}:parameter${module.names.bda_project_parameter}"
@@ -63,7 +64,12 @@ locals {
     bda_orchestrator = concat(local.use_key, [
       { sid = "ReadBdaProjectArn", actions = ["ssm:GetParameter"], resources = [local.bda_param_arn] },
       { sid = "InvokeBda", actions = ["bedrock:InvokeDataAutomationAsync"], resources = [local.bda_project_arn, local.bda_profile_arn] },
-      { sid = "PollBda", actions = ["bedrock:GetDataAutomationStatus"], resources = [local.bda_invocation_arn] },
+      # The job's status, read when its ended event arrives and once more at the execution's deadline.
+      { sid = "ReadBdaStatus", actions = ["bedrock:GetDataAutomationStatus"], resources = [local.bda_invocation_arn] },
+      { sid = "ConsumeBdaEvents", actions = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], resources = [local.bda_events_arn] },
+      # The execution's task token and the job's invocation live on the document's record.
+      { sid = "TrackBdaJobs", actions = ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [local.documents_arn] },
+      { sid = "ResumeFlow", actions = ["states:SendTaskFailure", "states:SendTaskSuccess"], resources = [local.state_machine_arn] },
       # BDA reads the input and writes its output with the caller's permissions.
       { sid = "BdaReadsUploads", actions = ["s3:GetObject"], resources = ["${local.input_bucket_arn}/uploads/*"] },
       { sid = "BdaWritesOutput", actions = ["s3:PutObject"], resources = ["${local.output_bucket_arn}/bda/*"] },

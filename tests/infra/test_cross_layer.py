@@ -6,6 +6,7 @@ import json
 import re
 
 from idp.naming import FUNCTIONS, Names
+from idp_common.flow import ExecutionInput
 from idp_common.settings import SETTINGS_BY_FUNCTION
 from tests.handler_stack import ASL_PATH, FixtureTimings, function_environment
 from tests.infra.hcl_model import ENVS, LIVE, load, module
@@ -34,6 +35,9 @@ def test_every_function_is_sized_in_every_env() -> None:
         assert set(sizing) == set(FUNCTIONS), env
 
 
+CALLBACK_TASK = "arn:aws:states:::lambda:invoke.waitForTaskToken"
+
+
 def test_state_machine_tasks_name_real_functions() -> None:
     text = ASL_PATH.read_text()
     definition = json.loads(text)  # a real JSON file, loaded by Python and by templatefile()
@@ -42,7 +46,14 @@ def test_state_machine_tasks_name_real_functions() -> None:
     task_functions = module("orchestration").locals["task_functions"]
     assert set(task_functions) == placeholders
     tasks = [s for s in definition["States"].values() if s["Type"] == "Task"]
-    assert all(s["Resource"] == "arn:aws:states:::lambda:invoke" for s in tasks)
+    assert {s["Resource"] for s in tasks} == {"arn:aws:states:::lambda:invoke", CALLBACK_TASK}
+    # Event-driven: no state waits on a clock, and a task waiting for BDA's event has a deadline its
+    # execution input supplies (sqs_poller's ExecutionInput) and a Catch for it.
+    assert not [name for name, s in definition["States"].items() if s["Type"] in {"Wait", "Fail"}]
+    for waiting in (s for s in tasks if s["Resource"] == CALLBACK_TASK):
+        assert waiting["TimeoutSecondsPath"].removeprefix("$.") in ExecutionInput.model_fields
+        assert waiting["Catch"][0]["ErrorEquals"] == ["States.Timeout"]
+        assert waiting["Parameters"]["Payload"]["task_token.$"] == "$$.Task.Token"
     assert all("States.ALL" in str(s.get("Catch")) for s in tasks if s is not definition["States"]["MarkFailed"])
     retry_errors = {e for s in tasks for r in s["Retry"] for e in r["ErrorEquals"]}
     assert {"Lambda.TooManyRequestsException", "BdaThrottledError", "RetryableError"} <= retry_errors
@@ -62,6 +73,9 @@ def test_terraform_and_python_build_the_same_names() -> None:
         "config_table": names.config_table,
         "intake_queue": names.intake_queue,
         "intake_dlq": names.intake_dlq,
+        "bda_events_queue": names.bda_events_queue,
+        "bda_events_dlq": names.bda_events_dlq,
+        "bda_events_rule": names.bda_events_rule,
         "state_machine": names.state_machine,
         "config_version_parameter": names.config_version_parameter,
         "callback_secret": names.callback_secret,

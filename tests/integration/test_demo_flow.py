@@ -37,3 +37,27 @@ def test_the_twice_invariant_reads_every_page_of_executions() -> None:
         names = [e["name"] for e in all_executions(sfn, arn)]
     assert len(names) == 151
     assert len(set(names)) == 151
+
+
+def test_the_happy_path_is_read_from_the_state_machine() -> None:
+    """What `idp demo` holds every processed document to: the states from StartAt along each Next."""
+    import json
+
+    import pytest
+
+    from idp.local.demo import happy_path
+    from idp.local.stack import ReadBackError
+    from tests.handler_stack import ASL_PATH
+
+    definition = json.loads(ASL_PATH.read_text())
+    assert happy_path(definition) == [
+        "MarkProcessing",
+        "StartExtraction",
+        "DetectLanguage",
+        "Classify",
+        "Extract",
+        "RecordResult",
+    ]
+    looping = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}}
+    with pytest.raises(ReadBackError, match="loops"):
+        happy_path(looping)

@@ -53,8 +53,16 @@ pytestmark = [
 DELEGATED = {
     # Lambda's SQS event source mapping polls with the function's role.
     "sqs_poller": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"},
-    # BDA reads the input and writes its output with the caller's credentials.
-    "bda_orchestrator": {"s3:GetObject", "s3:PutObject"},
+    # BDA reads the input and writes its output with the caller's credentials; Lambda's event source
+    # mapping polls BDA's ended events with the function's role.
+    "bda_orchestrator": {
+        "s3:GetObject",
+        "s3:PutObject",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+    },
 }
 RUNTIME_PREFIXES = ("kms:", "logs:", "xray:")  # the services and the Lambda runtime call these
 UNREACHABLE_RECEIVER = "http://127.0.0.1:9/callback"  # nothing listens on the discard port
@@ -123,11 +131,18 @@ def check_the_table(result: DemoResult) -> None:
     for sample in SAMPLES:
         assert rows[sample.name] == (sample.expected.value, sample.expected.value), sample.name
     assert rows["poison-message"] == ("FAILED", "FAILED")
+    assert rows["stuck-job"] == ("FAILED", "FAILED")  # BDA never answered: ended at the deadline, announced
+    reasons = {d.label: d.reason or "" for d in result.documents}
+    assert re.search(
+        r"BDA job [0-9a-f-]{36} had not ended \d+ s after it started \(status InProgress\)", reasons["stuck-job"]
+    )
+    assert "BDA job ended ClientError" in reasons["corrupt-scan"]  # sent as the task's failure by its ended event
     for invariant in (
         "every document in exactly one terminal state",
         "no document processed twice",
         "DLQ drained by dlq_analyzer",
         "one signed callback per document, telling its status",
+        "every processed document entered 6 states (the happy path; no polling)",
     ):
         assert f"✓ {invariant}" in output
     assert re.search(r"BDA throttled [1-9]\d* start call", output)
@@ -403,7 +418,9 @@ def test_terraform_builds_the_stack_the_system_runs_on_then_plans_nothing_and_de
         queue = local.client("sqs").get_queue_attributes(QueueUrl=built.input_queue_url, AttributeNames=["All"])
         assert queue["Attributes"]["VisibilityTimeout"] == "6"
         assert json.loads(queue["Attributes"]["RedrivePolicy"])["maxReceiveCount"] == 2
-        assert built.functions["sqs_poller"].environment["BDA_POLL_SECONDS"] == "1"
+        assert built.functions["sqs_poller"].environment["BDA_DEADLINE_SECONDS"] == str(
+            local.timings.bda_deadline_seconds
+        )
 
         # The system on what Terraform built.
         with server.phase("run"):

@@ -221,3 +221,65 @@ def test_an_image_digest_is_the_hash_of_its_manifest(server: LocalAwsServer) -> 
         digests.append(pushed["image"]["imageId"]["imageDigest"])
         assert digests[-1] == "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
     assert len(set(digests)) == 2
+
+
+def test_an_event_on_the_bus_reaches_pattern_rules_and_no_schedule_rule(server: LocalAwsServer) -> None:
+    """Plain moto matches a schedule rule (no pattern) to every event and answers PutEvents with a 500
+    for its Lambda target; EventBridge runs a schedule rule on its schedule only."""
+    events, sqs = client(server, "events"), client(server, "sqs")
+    url = sqs.create_queue(QueueName="fix-bda-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="fix-schedule", ScheduleExpression="rate(1 hour)")
+    events.put_targets(
+        Rule="fix-schedule", Targets=[{"Id": "fn", "Arn": f"arn:aws:lambda:{REGION}:123456789012:function:fix-sched"}]
+    )
+    events.put_rule(Name="fix-pattern", EventPattern=json.dumps({"source": ["aws.bedrock"]}))
+    events.put_targets(Rule="fix-pattern", Targets=[{"Id": "q", "Arn": arn}])
+    answer = events.put_events(Entries=[{"Source": "aws.bedrock", "DetailType": "t", "Detail": "{}"}])
+    assert answer["FailedEntryCount"] == 0
+    received = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
+    assert [json.loads(m["Body"])["source"] for m in received] == ["aws.bedrock"]
+
+
+def test_a_task_failure_keeps_its_cause(server: LocalAwsServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain moto drops SendTaskFailure's cause: the Catch saw {"Error": ..., "Cause": null}."""
+    import time
+
+    monkeypatch.setenv("MOTO_PORT", server.endpoint.rsplit(":", 1)[-1])  # where its SQS task sends
+
+    sqs, sfn = client(server, "sqs"), client(server, "stepfunctions")
+    url = sqs.create_queue(QueueName="fix-tokens")["QueueUrl"]
+    definition = {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token"}},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
+    arn = sfn.create_state_machine(
+        name="fix-cause", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r"
+    )["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    messages: list[Any] = []
+    for _ in range(50):
+        messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
+        if messages:
+            break
+        time.sleep(0.1)
+    token = json.loads(messages[0]["Body"])["token"]
+    sfn.send_task_failure(taskToken=token, error="BdaJobFailedError", cause="BDA job ended ClientError: corrupt")
+    for _ in range(50):
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            break
+        time.sleep(0.1)
+    assert json.loads(described["output"])["error"] == {
+        "Error": "BdaJobFailedError",
+        "Cause": "BDA job ended ClientError: corrupt",
+    }

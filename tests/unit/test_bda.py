@@ -35,6 +35,8 @@ def test_start_sends_the_documented_request(runtime: Any) -> None:
                 "outputConfiguration": {"s3Uri": "s3://out/bda/doc-1/"},
                 "dataAutomationConfiguration": {"dataAutomationProjectArn": PROJECT, "stage": "LIVE"},
                 "dataAutomationProfileArn": PROFILE,
+                # The job's end is an EventBridge event: it resumes the execution (no polling).
+                "notificationConfiguration": {"eventBridgeConfiguration": {"eventBridgeEnabled": True}},
             },
         )
         arn = bda.start(document_id="doc-1", input_uri="s3://in/uploads/doc-1/a.pdf", output_uri="s3://out/bda/doc-1/")

@@ -55,6 +55,7 @@ LIBRARY_EXTRAS = {
     "presigned_url_generator": "aws_lambda_powertools.event_handler, aws_lambda_powertools.event_handler.openapi.params"
     ", aws_lambda_powertools.event_handler.middlewares.openapi_validation",
     "sqs_poller": "aws_lambda_powertools.utilities.batch",
+    "bda_orchestrator": "aws_lambda_powertools.utilities.batch",  # its SQS event source: BDA's ended events
 }
 # The probes' bytecode: compiled once and kept between runs, as the image keeps its own (git-ignored).
 PYCACHE = REPO_ROOT / ".tools" / "pycache"

@@ -73,6 +73,18 @@ class Names:
         return f"{self.prefix}-intake-dlq"
 
     @property
+    def bda_events_queue(self) -> str:
+        return f"{self.prefix}-bda-events"
+
+    @property
+    def bda_events_dlq(self) -> str:
+        return f"{self.prefix}-bda-events-dlq"
+
+    @property
+    def bda_events_rule(self) -> str:
+        return f"{self.prefix}-bda-job-ended"
+
+    @property
     def state_machine(self) -> str:
         return f"{self.prefix}-document-flow"
 

@@ -5,14 +5,25 @@ looked up by its SHA-256 in a recordings folder; the recording's outputs are wri
 output prefix in the real BDA layout (job_metadata.json, standard_output/…, custom_output/…), so
 the handlers read exactly what they would read in AWS. An input with no recording ends like an
 unreadable document does in BDA: status ClientError.
+
+A job ends `job_seconds` after its start, on a thread of its own, and - as BDA does for a job
+started with EventBridge notifications - puts its job-ended event on the default bus of the
+embedded AWS, where the rule Terraform applied routes it. The event's shape is the sample event in
+the Bedrock user guide ("How EventBridge for Amazon Bedrock works"): detail-type "Bedrock Data
+Automation Job Succeeded", detail {job_id, job_status, semantic_modality, input_s3_object{s3_bucket,
+name}, output_s3_location{s3_bucket, name}, error_message}. Not reproduced: AWS documents no sample
+of the two failure events, so they carry the same detail with job_status CLIENT_ERROR/SERVICE_ERROR
+(the handler reads only the detail-type, job_id and the input's key, and asks BDA for the status);
+BDA's delivery is best effort and unordered, this one always delivers (the `stuck` fault stands in
+for a lost event); AWS refuses PutEvents with an `aws.` source from anyone but the service itself.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +40,23 @@ RECORDINGS_DIR = SAMPLES_DIR / "recordings"
 @dataclass
 class _Job:
     document_id: str
+    input_uri: str
     output_prefix: str  # s3://bucket/prefix/<invocation id>/
     recording: dict[str, Any] | None
-    polls_left: int
+    status: BdaJobStatus = BdaJobStatus.IN_PROGRESS
+    output_uri: str | None = None
+
+    @property
+    def job_id(self) -> str:
+        return self.output_prefix.rstrip("/").rsplit("/", 1)[-1]
+
+
+ENDED_DETAIL_TYPES = {
+    BdaJobStatus.SUCCESS: ("Bedrock Data Automation Job Succeeded", "SUCCESS"),
+    BdaJobStatus.CLIENT_ERROR: ("Bedrock Data Automation Job Failed With Client Error", "CLIENT_ERROR"),
+    BdaJobStatus.SERVICE_ERROR: ("Bedrock Data Automation Job Failed With Service Error", "SERVICE_ERROR"),
+}
+UNREADABLE = "Unable to process the document: unsupported or corrupt file"
 
 
 def load_recordings(folder: Path = RECORDINGS_DIR) -> dict[str, dict[str, Any]]:
@@ -49,13 +74,16 @@ class ReplayBda:
     recordings: dict[str, dict[str, Any]]
     account_id: str = "123456789012"
     region: str = "eu-west-1"
-    polls_before_done: int = 1
+    events: Any = None  # an EventBridge client: job-ended events go to its default bus
+    job_seconds: float = 0.5
     throttle_first_starts: int = 0  # fault injection: this many start calls are throttled per document
+    stuck: set[str] = field(default_factory=set)  # fault injection: these documents' jobs never end
     _jobs: dict[str, _Job] = field(default_factory=dict)
     throttled: dict[str, int] = field(default_factory=dict)
-    _ids: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     starts: list[str] = field(default_factory=list)  # document ids, one per accepted start
+    stuck_jobs: list[str] = field(default_factory=list)  # document ids whose job never ends
+    _timers: list[threading.Timer] = field(default_factory=list)
 
     def for_project(self, published: str | None) -> Callable[[str], ReplayBda]:
         """What bda_orchestrator calls with the project ARN it read: it must be the published one."""
@@ -76,29 +104,67 @@ class ReplayBda:
             for arn, job in self._jobs.items():  # clientToken = document_id: a repeat returns the same job
                 if job.document_id == document_id:
                     return arn
-            invocation = f"{next(self._ids):08d}"
+            invocation = str(uuid.uuid4())  # BDA job ids are UUIDs
         bucket, key = s3uri.parse(input_uri)
         body = self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         recording = self.recordings.get(hashlib.sha256(body).hexdigest())
         arn = f"arn:aws:bedrock:{self.region}:{self.account_id}:data-automation-invocation/{invocation}"
+        job = _Job(document_id, input_uri, f"{output_uri.rstrip('/')}/{invocation}/", recording)
         with self._lock:
-            self._jobs[arn] = _Job(
-                document_id, f"{output_uri.rstrip('/')}/{invocation}/", recording, self.polls_before_done
-            )
+            self._jobs[arn] = job
             self.starts.append(document_id)
+            if document_id in self.stuck:  # no event, status InProgress for ever
+                self.stuck_jobs.append(document_id)
+                return arn
+            timer = threading.Timer(self.job_seconds, self._end, args=(job,))
+            timer.daemon = True
+            self._timers.append(timer)
+        timer.start()
         return arn
 
     def status(self, invocation_arn: str) -> BdaJob:
         with self._lock:
             job = self._jobs[invocation_arn]
-            if job.polls_left > 0:
-                job.polls_left -= 1
-                return BdaJob(BdaJobStatus.IN_PROGRESS)
+        error = UNREADABLE if job.status is BdaJobStatus.CLIENT_ERROR else None
+        return BdaJob(job.status, output_uri=job.output_uri, error=error)
+
+    def wait_for_jobs(self, timeout: float = 10.0) -> None:
+        """Until every job started so far has ended (and sent its event)."""
+        with self._lock:
+            timers = list(self._timers)
+        for timer in timers:
+            timer.join(timeout)
+
+    def stop(self) -> None:
+        """Jobs not yet ended never end (the stack is going away)."""
+        with self._lock:
+            timers, self._timers = self._timers, []
+        for timer in timers:
+            timer.cancel()
+
+    def _end(self, job: _Job) -> None:
         if job.recording is None:
-            return BdaJob(
-                BdaJobStatus.CLIENT_ERROR, error="Unable to process the document: unsupported or corrupt file"
-            )
-        return BdaJob(BdaJobStatus.SUCCESS, output_uri=self._write_outputs(job))
+            job.status = BdaJobStatus.CLIENT_ERROR
+        else:
+            job.output_uri = self._write_outputs(job)
+            job.status = BdaJobStatus.SUCCESS
+        if self.events is not None:
+            self.events.put_events(Entries=[self.ended_event(job)])
+
+    def ended_event(self, job: _Job) -> dict[str, Any]:
+        """The PutEvents entry of the job's ended event (EventBridge adds id, account, region, time)."""
+        detail_type, job_status = ENDED_DETAIL_TYPES[job.status]
+        in_bucket, in_key = s3uri.parse(job.input_uri)
+        out_bucket, out_key = s3uri.parse(job.output_prefix)
+        detail = {
+            "job_id": job.job_id,
+            "job_status": job_status,
+            "semantic_modality": "Document",
+            "input_s3_object": {"s3_bucket": in_bucket, "name": in_key},
+            "output_s3_location": {"s3_bucket": out_bucket, "name": out_key.rstrip("/")},
+            "error_message": UNREADABLE if job.status is BdaJobStatus.CLIENT_ERROR else "",
+        }
+        return {"Source": "aws.bedrock", "DetailType": detail_type, "Detail": json.dumps(detail), "Resources": []}
 
     def _put(self, uri: str, data: dict[str, Any]) -> None:
         bucket, key = s3uri.parse(uri)
@@ -114,7 +180,7 @@ class ReplayBda:
         if custom is not None:
             self._put(custom_uri, custom)
         metadata = {
-            "job_id": job.output_prefix.rstrip("/").rsplit("/", 1)[-1],
+            "job_id": job.job_id,
             "semantic_modality": "DOCUMENT",
             "output_metadata": [
                 {

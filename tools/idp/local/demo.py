@@ -30,12 +30,15 @@ from idp.local.samples import SAMPLES, SAMPLES_DIR, Sample
 from idp.local.stack import LOCAL_REGION, LocalRun, Progress, ReadBackError, local_stack
 from idp_common.status import TERMINAL, DocumentStatus
 
+PROCESSED = {DocumentStatus.COMPLETED.value, DocumentStatus.LOW_CONFIDENCE.value}
+
 
 class Fault(StrEnum):
     BDA_THROTTLING = "bda-throttling"
     HANDLER_ERROR = "handler-error"
     POISON_MESSAGE = "poison-message"
     DUPLICATE_EVENT = "duplicate-event"
+    STUCK_JOB = "stuck-job"
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Tracked:
     language: str | None = None
     confidence: float | None = None
     reason: str | None = None
+    transitions: int | None = None  # states its execution entered
 
     @property
     def seconds(self) -> float | None:
@@ -123,23 +127,30 @@ class DemoRun:
         self.credentials = default_credentials()
         self.gateway = api_gateway(stack)
         self.dlq_handler = handler_of("dlq_analyzer")
-        source = stack.built.event_source
-        self.esm = EventSourceMapping(
-            stack.client("sqs"),
-            source.queue_url,
-            handler_of(source.function),
-            LocalContext(source.function),
-            LOCAL_REGION,
-            batch_size=source.batch_size,
-            reports_item_failures=source.reports_item_failures,
-        )
+        # Lambda's SQS event source mappings as applied: intake -> sqs_poller, and BDA's job-ended
+        # events (the EventBridge rule's queue) -> bda_orchestrator.
+        self.mappings = [
+            EventSourceMapping(
+                stack.client("sqs"),
+                source.queue_url,
+                handler_of(source.function),
+                LocalContext(source.function),
+                LOCAL_REGION,
+                function=source.function,
+                batch_size=source.batch_size,
+                reports_item_failures=source.reports_item_failures,
+            )
+            for source in (stack.built.event_source, stack.built.bda_events)
+        ]
+        self.esm = self.mappings[0]
         self.api: ApiClient | None = None
         self.events: list[str] = []
 
     def __enter__(self) -> DemoRun:
         self.receiver.start()
         self.gateway.start()
-        self.esm.start()
+        for mapping in self.mappings:
+            mapping.start()
         self.api = ApiClient(self.gateway.url, self.credentials, LOCAL_REGION)
         if Fault.BDA_THROTTLING in self.faults:
             self.stack.bda.throttle_first_starts = 1
@@ -148,10 +159,12 @@ class DemoRun:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.esm.stop()
+        for mapping in self.mappings:
+            mapping.stop()
         self.gateway.stop()
         self.receiver.stop()
         self.stack.bda.throttle_first_starts = 0  # the stack may serve another run
+        self.stack.bda.stuck.clear()
         self.stack.router.faults.clear()
 
     def submit(self, sample: Sample, tracked: Tracked) -> dict[str, Any]:
@@ -186,6 +199,16 @@ class DemoRun:
         )
         self.events.append("duplicate S3 event sent for the first document")
 
+    def inject_stuck_job(self) -> Tracked:
+        """One more document whose BDA job never ends and sends no event: its deadline must end it."""
+        sample = SAMPLES[0]
+        stuck = Tracked("stuck-job", sample.declared_type, DocumentStatus.FAILED)
+        created = self.submit(sample, stuck)
+        self.stack.bda.stuck.add(stuck.document_id)
+        self.upload(sample, created)
+        self.events.append("a BDA job that never ends (stuck-job)")
+        return stuck
+
     def inject_poison(self, tracked: Tracked) -> None:
         assert self.api is not None  # noqa: S101
         status, body = self.api.call(
@@ -212,6 +235,17 @@ class DemoRun:
         self.stack.client("s3").put_object(Bucket=self.built.names.input_bucket, Key=key, Body=b"%PDF-1.4 stray")
         self.events.append(f"upload for an unknown document id: {key}")
 
+    def count_transitions(self, tracked: Tracked) -> None:
+        """How many states the document's execution entered (execution name = document id)."""
+        sfn = self.stack.client("stepfunctions")
+        arn = f"{self.built.state_machine_arn.replace(':stateMachine:', ':execution:')}:{tracked.document_id}"
+        try:
+            pages = sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
+            events = [event for page in pages for event in page["events"]]
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return  # ended before the flow (at intake, in the DLQ)
+        tracked.transitions = sum(event["type"].endswith("StateEntered") for event in events)
+
     def refresh(self, tracked: Tracked) -> None:
         assert self.api is not None  # noqa: S101
         status, body = self.api.call("GET", f"/documents/{tracked.document_id}")
@@ -234,8 +268,26 @@ def plan_documents(count: int | None) -> list[Sample]:
     return pool if count is None else list(itertools.islice(itertools.cycle(pool), count))
 
 
+def happy_path(definition: dict[str, Any]) -> list[str]:
+    """The states a document that goes well enters: StartAt, then each Next to the End."""
+    states, path = definition["States"], [definition["StartAt"]]
+    while "Next" in states[path[-1]]:
+        if len(path) > len(states):
+            raise ReadBackError("the state machine's happy path loops")
+        path.append(states[path[-1]]["Next"])
+    return path
+
+
 def check_invariants(run: DemoRun, docs: list[Tracked]) -> dict[str, tuple[bool, str]]:
     results: dict[str, tuple[bool, str]] = {}
+    sfn = run.stack.client("stepfunctions")
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=run.built.state_machine_arn)["definition"])
+    steps = len(happy_path(definition))
+    off_path = [f"{d.label} ({d.transitions})" for d in docs if d.status in PROCESSED and d.transitions != steps]
+    results[f"every processed document entered {steps} states (the happy path; no polling)"] = (
+        not off_path,
+        "all" if not off_path else f"other counts: {', '.join(off_path)}",
+    )
     not_terminal = [d.label for d in docs if d.status not in TERMINAL]
     results["every document in exactly one terminal state"] = (
         not not_terminal,
@@ -301,6 +353,8 @@ def run_demo(
             tracked.append(doc)
             if index == 0 and Fault.DUPLICATE_EVENT in faults:
                 run.inject_duplicate(created)
+        if Fault.STUCK_JOB in faults:
+            tracked.append(run.inject_stuck_job())
         if Fault.POISON_MESSAGE in faults:
             poison = Tracked("poison-message", "invoice", DocumentStatus.FAILED)
             run.inject_poison(poison)
@@ -324,12 +378,15 @@ def run_demo(
             time.sleep(0.3)
         time.sleep(0.5)  # let in-flight duplicate events settle before the invariants are read
         run.drain_dlq()
+        for doc in tracked:
+            run.count_transitions(doc)
         invariants = check_invariants(run, tracked)
         throttled = sum(local.bda.throttled.values())
         failed_calls = Counter(name for name, ok in local.router.invocations if not ok)
         events = [
             *run.events,
             f"event source: {run.esm.batches} batches, {run.esm.failures} failed records",
+            f"BDA job-ended events: {run.mappings[1].batches} batches, {run.mappings[1].failures} failed records",
             f"BDA throttled {throttled} start call(s); the state machine retried them",
             "failed handler invocations (retried or caught): "
             + (", ".join(f"{name} x{n}" for name, n in sorted(failed_calls.items())) or "none"),

@@ -1,6 +1,7 @@
 """What Lambda's SQS event source mapping does, for the local run (moto's ignores batchItemFailures).
 
-Receive a batch, hand it to sqs_poller as an SQS event, delete what succeeded; failures become
+Receive a batch, hand it to the mapping's function (sqs_poller, bda_orchestrator) as an SQS event,
+delete what succeeded; failures become
 visible again after the visibility timeout, and SQS's redrive policy moves them to the DLQ.
 """
 
@@ -47,6 +48,7 @@ class EventSourceMapping:
         context: Any,
         region: str,
         *,
+        function: str,
         batch_size: int = 10,
         reports_item_failures: bool = True,
     ) -> None:
@@ -55,6 +57,7 @@ class EventSourceMapping:
         self._handler = handler
         self._context = context
         self._region = region
+        self._function = function
         self._batch = max(1, min(batch_size, 10))  # one ReceiveMessage returns at most 10
         self._item_failures = reports_item_failures
         self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -78,7 +81,7 @@ class EventSourceMapping:
         if not messages:
             return 0
         try:
-            with invoking("sqs_poller"):
+            with invoking(self._function):
                 result = self._handler(sqs_event(messages, self._arn, self._region), self._context)
             # Without ReportBatchItemFailures, Lambda ignores the answer: a return is success for all.
             reported = (result or {}).get("batchItemFailures", []) if self._item_failures else []

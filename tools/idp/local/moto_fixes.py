@@ -19,6 +19,8 @@
 | `sqs_event_source_polled_locally` | delivers inline on SendMessage, ignores the answer | Lambda polls (event_source) |
 | `s3_object_lock_with_objects` | refuses Object Lock settings on a bucket with objects | accepts them (versioned) |
 | `ecr_manifest_digest` | digest = hash of the layers' digests (layer-less ones alike) | SHA-256 of the manifest |
+| `events_schedule_rules_match_no_event` | a schedule rule matches any event (500 on Lambda) | only its schedule runs |
+| `sfn_task_failure_cause` | drops `SendTaskFailure`'s `cause` | the Catch sees it as `Cause` |
 """
 
 from __future__ import annotations
@@ -357,6 +359,39 @@ def ecr_manifest_digest() -> None:
         self._image_digest = "sha256:" + hashlib.sha256(self.image_manifest.encode("utf-8")).hexdigest()
 
     Image._create_digest = create_digest  # type: ignore[method-assign]
+
+
+@fix
+def events_schedule_rules_match_no_event() -> None:
+    """A rule has an event pattern, a schedule, or both (EventBridge user guide, "Rules"); a schedule
+    rule is run by its schedule, never by an event on the bus."""
+    from moto.events.models import Rule  # noqa: PLC0415
+
+    plain = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if self.scheduled_expression and not self.event_pattern.dump():
+            return
+        plain(self, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
+@fix
+def sfn_task_failure_cause() -> None:
+    """SendTaskFailure's cause is the task's error cause (Step Functions API reference): a Catch's
+    ResultPath gets {Error, Cause}. moto's response handler passes the error only."""
+    from moto.stepfunctions.responses import StepFunctionResponse  # noqa: PLC0415
+
+    def send_task_failure(self: Any) -> Any:
+        from moto.core.responses import EmptyResult  # noqa: PLC0415
+
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    setattr(StepFunctionResponse, "send_task_failure", send_task_failure)  # noqa: B010
 
 
 def install() -> list[str]:

@@ -66,8 +66,8 @@ class ApplyProgress:
 
 def render(result: DemoResult, console: Console) -> None:
     table = Table(title="IDP demo — documents", title_justify="left")
-    for column in ("document", "type", "status", "expected", "language", "confidence", "seconds"):
-        table.add_column(column, justify="right" if column in {"confidence", "seconds"} else "left")
+    for column in ("document", "type", "status", "expected", "language", "confidence", "seconds", "states"):
+        table.add_column(column, justify="right" if column in {"confidence", "seconds", "states"} else "left")
     for doc in result.documents:
         style = STATUS_STYLE.get(doc.status, "bold red")
         mark = "" if doc.status == doc.expected else " ✗"
@@ -79,6 +79,7 @@ def render(result: DemoResult, console: Console) -> None:
             doc.language or "-",
             f"{doc.confidence:.2f}" if doc.confidence is not None else "-",
             f"{doc.seconds:.1f}" if doc.seconds is not None else "stuck",
+            str(doc.transitions) if doc.transitions is not None else "-",
         )
     console.print(table)
     counts: dict[str, int] = {}

@@ -52,7 +52,7 @@ class LocalTimings:
 
     consumer_timeout_seconds: int = 1
     max_receive_count: int = 2
-    bda_poll_seconds: int = 1
+    bda_deadline_seconds: int = 6  # a stuck BDA job ends its document FAILED this long after it started
 
     def overrides(self) -> dict[str, dict[str, Any]]:
         return {
@@ -60,7 +60,7 @@ class LocalTimings:
                 "consumer_timeout_seconds": self.consumer_timeout_seconds,
                 "max_receive_count": self.max_receive_count,
             },
-            "compute": {"bda_poll_seconds": self.bda_poll_seconds},
+            "compute": {"bda_deadline_seconds": self.bda_deadline_seconds},
         }
 
 
@@ -102,7 +102,8 @@ class Built:
     names: Names
     functions: dict[str, Function]
     state_machine_arn: str
-    event_source: EventSource
+    event_source: EventSource  # the intake queue -> sqs_poller
+    bda_events: EventSource  # BDA's job-ended events (EventBridge -> queue) -> bda_orchestrator
     dlq_url: str
     callback_secret: str
     routes: tuple[ApiRoute, ...]
@@ -142,20 +143,22 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
         raise ReadBackError(f"functions built: {sorted(functions)}, handlers: {sorted(FUNCTIONS)}")
     by_arn = {lam.get_function(FunctionName=f.name)["Configuration"]["FunctionArn"]: f.key for f in functions.values()}
 
-    mappings = paginate(lam, "list_event_source_mappings", "EventSourceMappings")
-    if len(mappings) != 1:
-        raise ReadBackError(f"expected one event source mapping, found {len(mappings)}")
-    mapping = mappings[0]
-    queue_url = _queue_url(sqs, mapping["EventSourceArn"])
-    redrive = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])["Attributes"]
-    dlq_url = _queue_url(sqs, json.loads(redrive["RedrivePolicy"])["deadLetterTargetArn"])
-    event_source = EventSource(
-        queue_url=queue_url,
-        queue_arn=mapping["EventSourceArn"],
-        function=by_arn[mapping["FunctionArn"]],
-        batch_size=int(mapping["BatchSize"]),
-        reports_item_failures="ReportBatchItemFailures" in mapping.get("FunctionResponseTypes", []),
-    )
+    sources: dict[str, EventSource] = {}
+    for mapping in paginate(lam, "list_event_source_mappings", "EventSourceMappings"):
+        source = EventSource(
+            queue_url=_queue_url(sqs, mapping["EventSourceArn"]),
+            queue_arn=mapping["EventSourceArn"],
+            function=by_arn[mapping["FunctionArn"]],
+            batch_size=int(mapping["BatchSize"]),
+            reports_item_failures="ReportBatchItemFailures" in mapping.get("FunctionResponseTypes", []),
+        )
+        if sources.setdefault(source.function, source) is not source:
+            raise ReadBackError(f"{source.function} has more than one event source mapping")
+    if set(sources) != {"sqs_poller", "bda_orchestrator"}:
+        raise ReadBackError(f"expected event sources for sqs_poller and bda_orchestrator, found {sorted(sources)}")
+    event_source = sources["sqs_poller"]
+    redrive = sqs.get_queue_attributes(QueueUrl=event_source.queue_url, AttributeNames=["RedrivePolicy"])
+    dlq_url = _queue_url(sqs, json.loads(redrive["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"])
 
     state_machine_arn = outputs["orchestration__state_machine_arn"]
     client("stepfunctions").describe_state_machine(stateMachineArn=state_machine_arn)  # it exists as applied
@@ -172,6 +175,7 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
         functions=functions,
         state_machine_arn=state_machine_arn,
         event_source=event_source,
+        bda_events=sources["bda_orchestrator"],
         dlq_url=dlq_url,
         callback_secret=secret,
         routes=_routes(methods, by_arn),
@@ -265,6 +269,7 @@ class LocalRun:
     bda: ReplayBda
     blueprints: LocalBlueprints
     publish_report: PublishReport
+    timings: LocalTimings = field(default_factory=LocalTimings)
 
     @property
     def names(self) -> Names:
@@ -309,7 +314,8 @@ def local_stack(
         if work_dir is None:
             work_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="idp-local-stack-")))
         account = LocalAccount(LOCAL_ACCOUNT, LOCAL_REGION, ENVIRONMENT)
-        terraform = LocalStack(server, work_dir, account, overrides=(timings or LocalTimings()).overrides())
+        timings = timings or LocalTimings()
+        terraform = LocalStack(server, work_dir, account, overrides=timings.overrides())
         terraform.init()
         terraform.apply(progress)
         names = Names(PROJECT, ENVIRONMENT, LOCAL_ACCOUNT, LOCAL_REGION)
@@ -356,8 +362,10 @@ def local_stack(
             recordings=load_recordings(),
             account_id=LOCAL_ACCOUNT,
             region=LOCAL_REGION,
+            events=server.client("events", LOCAL_REGION),
         )
+        cleanup.callback(bda.stop)
         import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - the handler module, wired to the double
 
         orchestrator.DOUBLE = bda.for_project(blueprints.project_arn)
-        yield LocalRun(server, terraform, built, router, bda, blueprints, report)
+        yield LocalRun(server, terraform, built, router, bda, blueprints, report, timings)
