@@ -66,6 +66,7 @@ def function_environment(names: Names, timings: FixtureTimings, *, bda_profile_a
         "RESULT_URL_EXPIRY_SECONDS": "900",
         "STATE_MACHINE_ARN": names.state_machine_arn,
         "BDA_DEADLINE_SECONDS": str(timings.bda_deadline_seconds),
+        "BDA_MAX_IN_FLIGHT": "10",
         "BDA_PROJECT_PARAMETER": names.bda_project_parameter,
         "BDA_PROFILE_ARN": bda_profile_arn,
         "BDA_STAGE": "LIVE",

@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from idp_common import aws
 from idp_common.bda import BdaGateway, BedrockDataAutomation
 from idp_common.bda_jobs import BdaJobs, job_ended_event
+from idp_common.bda_slots import BdaSlots
 from idp_common.documents import DocumentStore
 from idp_common.flow import BdaOverdue, BdaStart
 from idp_common.observability import tools
@@ -56,11 +57,13 @@ def gateway() -> BdaGateway:
 
 def jobs() -> BdaJobs:
     s = settings()
+    dynamodb = aws.client("dynamodb")
     return BdaJobs(
-        DocumentStore(aws.client("dynamodb"), s.documents_table),
+        DocumentStore(dynamodb, s.documents_table),
         gateway(),
         aws.client("stepfunctions"),
         s.output_bucket,
+        BdaSlots(dynamodb, s.documents_table, s.bda_max_in_flight),
     )
 
 

@@ -1,7 +1,9 @@
 """A document's BDA job from start to end, event-driven.
 
 StartExtraction (waitForTaskToken) calls `start`: the task token goes on the document's record
-before the job starts, so the job's ended event can never arrive before the token is there.
+before the job starts, so the job's ended event can never arrive before the token is there; the job
+starts only with one of the env's slots (idp_common.bda_slots), else BdaCapacityError makes the
+state machine retry the start later. Every way a job ends gives its slot back.
 BDA's ended event (EventBridge -> SQS -> bda_orchestrator) calls `ended`: it reads the job's status
 from BDA and resumes the waiting task with SendTaskSuccess / SendTaskFailure. At the execution's
 deadline, `overdue` asks BDA once (the event is delivered best effort) and either goes on or fails.
@@ -18,8 +20,9 @@ from botocore.exceptions import ClientError
 
 from idp_common import s3uri, uploads
 from idp_common.bda import BdaGateway, BdaJob, BdaJobStatus, JobEnded, job_id_of
+from idp_common.bda_slots import BdaSlots
 from idp_common.documents import DocumentStore
-from idp_common.errors import BdaDeadlineError, BdaJobFailedError
+from idp_common.errors import BdaCapacityError, BdaDeadlineError, BdaJobFailedError
 from idp_common.flow import BdaOverdue, BdaStart, BdaStep
 from idp_common.status import DocumentStatus
 
@@ -50,15 +53,23 @@ class BdaJobs:
     bda: BdaGateway
     sfn: Any
     output_bucket: str
+    slots: BdaSlots
 
     def start(self, request: BdaStart) -> BdaStep:
-        self.store.track_bda(request.document_id, bda_task_token=request.task_token)
-        arn = self.bda.start(
-            document_id=request.document_id,
-            input_uri=s3uri.build(request.bucket, request.key),
-            output_uri=s3uri.build(self.output_bucket, uploads.bda_output_prefix(request.document_id)),
-        )
-        self.store.track_bda(request.document_id, bda_invocation_arn=arn)
+        document_id = request.document_id
+        self.store.track_bda(document_id, bda_task_token=request.task_token)
+        if not self.slots.take(document_id):
+            raise BdaCapacityError(f"all {self.slots.bound} BDA job slots are taken; the start waits for one")
+        try:
+            arn = self.bda.start(
+                document_id=document_id,
+                input_uri=s3uri.build(request.bucket, request.key),
+                output_uri=s3uri.build(self.output_bucket, uploads.bda_output_prefix(document_id)),
+            )
+        except Exception:
+            self.slots.give_back(document_id)  # no job runs: the slot goes to the next start
+            raise
+        self.store.track_bda(document_id, bda_invocation_arn=arn)
         return BdaStep(invocation_arn=arn, status=BdaJobStatus.CREATED.value)
 
     def ended(self, event: JobEnded) -> Resumed:
@@ -67,9 +78,10 @@ class BdaJobs:
         if record is None:
             return Resumed.NOT_OURS
         known = record.bda_invocation_arn
-        if record.status is not DocumentStatus.PROCESSING or not record.bda_task_token:
-            return Resumed.STALE
         if known is not None and job_id_of(known) != event.job_id:
+            return Resumed.STALE  # an earlier job of the document: the slot is the current job's
+        self.slots.give_back(record.document_id)
+        if record.status is not DocumentStatus.PROCESSING or not record.bda_task_token:
             return Resumed.STALE
         arn = known or event.invocation_arn()
         job = self.bda.status(arn)  # the output's location, as BDA reports it
@@ -93,6 +105,9 @@ class BdaJobs:
     def overdue(self, request: BdaOverdue) -> BdaStep:
         record = self.store.get(request.document_id)
         arn = record.bda_invocation_arn if record else None
+        # The document goes on or ends here: its slot goes back either way. (A job BDA still runs
+        # then runs beside the bound: BDA has no call to stop one.)
+        self.slots.give_back(request.document_id)
         if arn is None:
             raise BdaDeadlineError(f"no BDA job had started {request.deadline_seconds} s after the first attempt")
         job = self.bda.status(arn)

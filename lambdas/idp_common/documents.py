@@ -44,6 +44,7 @@ class DocumentRecord(BaseModel):
     output_key: str | None = None
     size_bytes: int | None = None
     callback_status: str | None = None
+    owner: str | None = None  # the caller that created it (idp_common.callers); only it may read it
     expires_at: int | None = None  # DynamoDB TTL (epoch seconds)
     # The BDA job of a PROCESSING document, and the token of the execution task waiting for it.
     bda_invocation_arn: str | None = None

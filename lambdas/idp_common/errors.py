@@ -15,6 +15,10 @@ class BdaThrottledError(RetryableError):
     """Bedrock Data Automation throttled or was briefly unavailable."""
 
 
+class BdaCapacityError(RetryableError):
+    """Every BDA job slot of the env is taken: the start waits (the state machine retries it, patiently)."""
+
+
 class DocumentProcessingError(IdpError):
     """The document cannot be processed (corrupt, unsupported): not retried, ends FAILED."""
 

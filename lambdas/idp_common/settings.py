@@ -66,6 +66,7 @@ class PollerSettings(DocumentConfigAccess, CallbackAccess):
 class BdaSettings(FunctionSettings):
     documents_table: str  # the job's task token and invocation, on the document's record
     output_bucket: str
+    bda_max_in_flight: int = Field(ge=1, le=1000)  # the env's bound on BDA jobs running at once
     bda_project_parameter: str  # SSM parameter holding the project's ARN (written by `idp configs publish`)
     bda_profile_arn: str
     bda_stage: str = Field(pattern="^(LIVE|DEVELOPMENT)$")

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, WithJsonSchema, field_validator
 
 from idp_common import aws, request_limits, uploads
+from idp_common.callers import caller_of
 from idp_common.config_cache import ConfigCache
 from idp_common.doc_types import ContentType
 from idp_common.documents import DocumentRecord, DocumentStore, iso, utcnow
@@ -223,6 +224,7 @@ def create_document(request: Annotated[CreateDocumentRequest, Body()]) -> Respon
             filename=request.filename,
             callback_url=str(request.callback_url) if request.callback_url else None,
             expires_at=int((now + timedelta(days=doc_type.config.retention_days)).timestamp()),
+            owner=caller(),
         )
     )
     policy = uploads.post_policy(key, request.content_type, doc_type.config)
@@ -243,6 +245,10 @@ def create_document(request: Annotated[CreateDocumentRequest, Body()]) -> Respon
     return Response(201, content_types.APPLICATION_JSON, body.model_dump_json())
 
 
+def caller() -> str:
+    return caller_of(app.current_event.raw_event.get("requestContext"))
+
+
 @app.get(
     "/documents/<document_id>",
     responses={200: {"description": "Document status", "content": {"application/json": {"model": DocumentView}}}}
@@ -255,7 +261,9 @@ def get_document(
     ],
 ) -> Response[str]:
     record = store().get(document_id)
-    if record is None:
+    # Another caller's document is answered as one that does not exist: its id tells nothing. Records
+    # from before owners were recorded have none, and stay readable until their retention ends.
+    if record is None or record.owner not in {None, caller()}:
         return error(404, "not_found", f"no document with id {document_id!r}")
     result_url = None
     if record.status in {DocumentStatus.COMPLETED, DocumentStatus.LOW_CONFIDENCE} and record.output_key:

@@ -38,9 +38,9 @@ dependency "storage" {
 dependency "messaging" {
   config_path = "../messaging"
   mock_outputs = {
-    intake_queue_arn = "${local.arn}:sqs:${local.where}:mock-intake"
-    intake_queue_url = "https://sqs.${local.region.aws_region}.amazonaws.com/${local.account.account_id}/mock-intake"
-    dlq_url          = "https://sqs.${local.region.aws_region}.amazonaws.com/${local.account.account_id}/mock-intake-dlq"
+    intake_queue_arn     = "${local.arn}:sqs:${local.where}:mock-intake"
+    intake_queue_url     = "https://sqs.${local.region.aws_region}.amazonaws.com/${local.account.account_id}/mock-intake"
+    dlq_url              = "https://sqs.${local.region.aws_region}.amazonaws.com/${local.account.account_id}/mock-intake-dlq"
     bda_events_queue_arn = "${local.arn}:sqs:${local.where}:mock-bda-events"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
@@ -71,6 +71,7 @@ inputs = {
   dlq_url              = dependency.messaging.outputs.dlq_url
   bda_events_queue_arn = dependency.messaging.outputs.bda_events_queue_arn
   log_retention_days   = local.env.log_retention_days
+  bda_max_in_flight    = local.env.bda_max_in_flight
   enable_xray_tracing  = local.env.enable_xray_tracing
   xray_sdk_subsegments = local.env.xray_sdk_subsegments
 }

@@ -13,6 +13,9 @@ locals {
     dlq_analyzer            = { memory_size = 256, timeout = 60, reserved_concurrency = 1 }
   }
 
+  # BDA jobs running at once (further starts wait): within the account's BDA quota.
+  bda_max_in_flight = 10
+
   log_retention_days = 14
   # Lambda's own trace segments are free; Powertools Tracer subsegments (xray_sdk_subsegments) cost
   # about one more `import boto3` on every cold start (README, Cold start).

@@ -27,6 +27,7 @@ locals {
     RESULT_URL_EXPIRY_SECONDS = tostring(var.result_url_expiry_seconds)
     STATE_MACHINE_ARN         = local.state_machine_arn
     BDA_DEADLINE_SECONDS      = tostring(var.bda_deadline_seconds)
+    BDA_MAX_IN_FLIGHT         = tostring(var.bda_max_in_flight)
     BDA_PROJECT_PARAMETER     = module.names.bda_project_parameter
     BDA_PROFILE_ARN           = var.bda_profile_arn
     BDA_STAGE                 = var.bda_stage
@@ -40,7 +41,7 @@ locals {
   function_env_keys = {
     presigned_url_generator = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RESULT_URL_EXPIRY_SECONDS", "UPLOAD_EXPIRY_SECONDS"]
     sqs_poller              = ["BDA_DEADLINE_SECONDS", "CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "STATE_MACHINE_ARN"]
-    bda_orchestrator        = ["BDA_PROFILE_ARN", "BDA_PROJECT_PARAMETER", "BDA_STAGE", "DOCUMENTS_TABLE", "OUTPUT_BUCKET"]
+    bda_orchestrator        = ["BDA_MAX_IN_FLIGHT", "BDA_PROFILE_ARN", "BDA_PROJECT_PARAMETER", "BDA_STAGE", "DOCUMENTS_TABLE", "OUTPUT_BUCKET"]
     language_detector       = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
     document_classifier     = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
     schema_extractor        = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "OUTPUT_BUCKET"]

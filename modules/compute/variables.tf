@@ -151,6 +151,17 @@ variable "bda_deadline_seconds" {
   }
 }
 
+variable "bda_max_in_flight" {
+  description = "The most BDA jobs this env runs at once (bda_orchestrator's slots): further starts wait, retried by the state machine. Keep it within the account's BDA concurrent-jobs quota (Service Quotas)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.bda_max_in_flight >= 1 && var.bda_max_in_flight <= 1000
+    error_message = "bda_max_in_flight must be 1-1000."
+  }
+}
+
 variable "bda_stage" {
   description = "BDA project stage to invoke (LIVE or DEVELOPMENT)."
   type        = string

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from rich.console import Console
 
@@ -143,6 +144,7 @@ def check_the_table(result: DemoResult) -> None:
         "DLQ drained by dlq_analyzer",
         "one signed callback per document, telling its status",
         "every processed document entered 6 states (the happy path; no polling)",
+        "BDA jobs in flight never above the env's bound (3)",  # 12 documents: 4x the local bound
     ):
         assert f"✓ {invariant}" in output
     assert re.search(r"BDA throttled [1-9]\d* start call", output)
@@ -177,6 +179,18 @@ def exercise_the_rest(local: LocalRun, result: DemoResult, api_url: str, github:
     assert item["status"]["S"] == "FAILED"
     # announced (the receiver is down: the failure is recorded, the status stands)
     assert item["callback_status"]["S"].startswith("failed: ")
+    # 1b. each caller sees only its documents, through the signed API: another principal (a role session
+    #     the embedded STS issued) gets 404 for the first one's document; the role's next session is the
+    #     same caller
+    other, again = (role_session(local, f"client-{n}") for n in (1, 2))
+    assert api.call("GET", f"/documents/{created['document_id']}")[0] == 200
+    status, body = ApiClient(api_url, other, LOCAL_REGION).call("GET", f"/documents/{created['document_id']}")
+    assert (status, body["error"]) == (404, "not_found")
+    _, theirs = ApiClient(api_url, other, LOCAL_REGION).call(
+        "POST", "/documents", {"document_type": "invoice", "content_type": "application/pdf", "filename": "a.pdf"}
+    )
+    assert ApiClient(api_url, again, LOCAL_REGION).call("GET", f"/documents/{theirs['document_id']}")[0] == 200
+    assert api.call("GET", f"/documents/{theirs['document_id']}")[0] == 404
     # 2. a finished document past retention and an upload slot never used: document_cleanup
     #    purges the first and expires the second
     done = next(d for d in result.documents if d.status == "COMPLETED")
@@ -213,6 +227,14 @@ def exercise_the_rest(local: LocalRun, result: DemoResult, api_url: str, github:
     smoke_against(api_url)
     # 5. the delivery's happy path, run by act, validated against this stack
     deploy_through_every_env(local.server, api_url, github)
+
+
+def role_session(local: LocalRun, name: str) -> Credentials:
+    """A session of one client role, issued by the embedded STS (API Gateway accepts its signature)."""
+    answer = local.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{LOCAL_ACCOUNT}:role/idp-client", RoleSessionName=name
+    )["Credentials"]
+    return Credentials(answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"])
 
 
 def least_privilege_problems(local: LocalRun, handler_calls: HandlerCalls) -> list[str]:

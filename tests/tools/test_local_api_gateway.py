@@ -212,3 +212,26 @@ def test_a_body_the_request_model_refuses_is_a_400_before_the_handler() -> None:
         assert (status, json.loads(answer)["error"]) == (400, "invalid_request"), body
     assert served.respond("POST", "/documents", json_type, b"{not json")[0] == 400
     assert len(handler.events) == 3  # only the bodies the model accepts reached the function
+
+
+def test_the_function_is_told_who_signed(embedded_aws: Any) -> None:
+    """API Gateway's IAM authorization hands the function the verified signer (requestContext.identity):
+    the role session's ARN as STS names it, and the local credentials' own."""
+    answer = embedded_aws.client("sts").assume_role(
+        RoleArn="arn:aws:iam::123456789012:role/idp-client", RoleSessionName="app-1"
+    )["Credentials"]
+    session = Credentials(answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"])
+    handler = Recorder()
+    served = LocalApiGateway(
+        handler, CREDS, REGION, issued=embedded_aws.issued_credentials, identify=embedded_aws.identity_of
+    )
+    served.start()
+    try:
+        assert ApiClient(served.url, session, REGION).call("GET", "/health")[0] == 200
+        identity = handler.events[-1]["requestContext"]["identity"]
+        assert identity["userArn"] == "arn:aws:sts::123456789012:assumed-role/idp-client/app-1"
+        assert (identity["accessKey"], identity["accountId"]) == (answer["AccessKeyId"], "123456789012")
+        assert ApiClient(served.url, CREDS, REGION).call("GET", "/health")[0] == 200
+        assert handler.events[-1]["requestContext"]["identity"]["accessKey"] == CREDS.access_key
+    finally:
+        served.stop()

@@ -212,3 +212,45 @@ def test_fuzzed_raw_bytes_never_5xx(stack: Stack, raw: bytes) -> None:
 def test_committed_openapi_matches_the_resolver() -> None:
     committed = (REPO_ROOT / OPENAPI_PATH).read_text()
     assert committed == openapi_json(), "docs/openapi.json drifted: run `uv run idp openapi --output docs/openapi.json`"
+
+
+def signed_by(arn: str) -> dict[str, Any]:
+    return {"userArn": arn, "accessKey": "AKIA", "accountId": "123456789012"}
+
+
+def call_as(identity: dict[str, Any] | None, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
+    data = json.dumps(body).encode() if body is not None else b""
+    event = proxy_event(method, path, {"content-type": "application/json"}, data, identity=identity)
+    response = api.handler(event, CTX)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_each_caller_sees_only_its_documents(stack: Stack) -> None:
+    alice = signed_by("arn:aws:iam::123456789012:user/alice")
+    app_session = signed_by("arn:aws:sts::123456789012:assumed-role/idp-client/session-1")
+    app_next_session = signed_by("arn:aws:sts::123456789012:assumed-role/idp-client/session-2")
+    _, mine = call_as(alice, "POST", "/documents", valid())
+    _, ours = call_as(app_session, "POST", "/documents", valid())
+    assert call_as(alice, "GET", f"/documents/{mine['document_id']}")[0] == 200
+    status, body = call_as(app_session, "GET", f"/documents/{mine['document_id']}")
+    assert (status, body["error"]) == (404, "not_found")  # as if it did not exist
+    assert call_as(app_next_session, "GET", f"/documents/{ours['document_id']}")[0] == 200  # the role's
+    assert call_as(alice, "GET", f"/documents/{ours['document_id']}")[0] == 404
+    assert call_as(None, "GET", f"/documents/{mine['document_id']}")[0] == 404  # no signer: anonymous
+    record = DocumentStore(stack.client("dynamodb"), stack.names.documents_table).get(ours["document_id"])
+    assert record is not None
+    assert record.owner == "arn:aws:sts::123456789012:assumed-role/idp-client"
+
+
+def test_callers_are_named_by_user_role_or_token_subject() -> None:
+    from idp_common.callers import ANONYMOUS, caller_of
+
+    assert caller_of({"identity": signed_by("arn:aws:iam::123456789012:user/alice")}) == (
+        "arn:aws:iam::123456789012:user/alice"
+    )
+    assert caller_of({"identity": signed_by("arn:aws-cn:sts::123456789012:assumed-role/r/s@x")}) == (
+        "arn:aws-cn:sts::123456789012:assumed-role/r"
+    )
+    assert caller_of({"authorizer": {"claims": {"sub": "abc"}}, "identity": {}}) == "cognito:abc"
+    assert caller_of({"identity": {"sourceIp": "1.2.3.4", "userArn": None}}) == ANONYMOUS
+    assert caller_of(None) == ANONYMOUS

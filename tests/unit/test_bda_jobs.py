@@ -16,8 +16,15 @@ from idp.local.bda_double import ReplayBda, load_recordings
 from idp.local.samples import SAMPLES_DIR
 from idp_common.bda import BdaJobStatus, JobEnded, job_id_of
 from idp_common.bda_jobs import BdaJobs, Resumed, job_ended_event
+from idp_common.bda_slots import BdaSlots
 from idp_common.documents import DocumentRecord, DocumentStore, iso, utcnow
-from idp_common.errors import BdaDeadlineError, BdaJobFailedError, TransitionRejectedError
+from idp_common.errors import (
+    BdaCapacityError,
+    BdaDeadlineError,
+    BdaJobFailedError,
+    BdaThrottledError,
+    TransitionRejectedError,
+)
 from idp_common.flow import BdaOverdue, BdaStart
 from idp_common.status import DocumentStatus
 from idp_common.uploads import upload_key
@@ -75,9 +82,10 @@ def bda(stack: Stack) -> Iterator[ReplayBda]:
     double.wait_for_jobs()  # no job outlives the embedded AWS
 
 
-def jobs_for(stack: Stack, bda: ReplayBda, sfn: Any) -> BdaJobs:
+def jobs_for(stack: Stack, bda: ReplayBda, sfn: Any, bound: int = 10) -> BdaJobs:
     store = DocumentStore(stack.client("dynamodb"), stack.names.documents_table)
-    return BdaJobs(store, bda, sfn, stack.names.output_bucket)
+    slots = BdaSlots(stack.client("dynamodb"), stack.names.documents_table, bound)
+    return BdaJobs(store, bda, sfn, stack.names.output_bucket, slots)
 
 
 @pytest.fixture
@@ -267,3 +275,44 @@ def test_at_the_deadline_bda_is_asked_once(stack: Stack, bda: ReplayBda, sfn: An
     bda.wait_for_jobs()
     with pytest.raises(BdaJobFailedError, match="BDA job ended ClientError"):
         overdue(failed)
+
+
+def test_slots_bound_the_jobs_in_flight_and_a_retried_start_takes_none_more(stack: Stack) -> None:
+    slots = BdaSlots(stack.client("dynamodb"), stack.names.documents_table, bound=2)
+    assert slots.take("a")
+    assert slots.take("b")
+    assert not slots.take("c")  # all taken: c waits
+    assert slots.take("a")  # a retried start of a holder: still one slot
+    assert slots.holders() == {"a", "b"}
+    slots.give_back("a")
+    slots.give_back("a")  # twice is harmless
+    assert slots.take("c")
+    slots.give_back("b")
+    slots.give_back("c")
+    assert slots.holders() == set()  # DynamoDB drops an empty set: the next take starts afresh
+    assert slots.take("d")
+
+
+def test_a_start_beyond_the_bound_waits_and_a_failed_start_gives_its_slot_back(
+    stack: Stack, bda: ReplayBda, sfn: Any
+) -> None:
+    jobs = jobs_for(stack, bda, sfn, bound=1)
+    first, second = new_document(stack, "passport-en"), new_document(stack, "passport-fr")
+    bda.stuck.add(first.document_id)
+    start(stack, jobs, first)
+    with pytest.raises(BdaCapacityError, match="all 1 BDA job slots are taken"):
+        start(stack, jobs, second)
+    assert bda.starts == [first.document_id]  # the second never reached BDA
+    with pytest.raises(BdaDeadlineError):
+        jobs.overdue(BdaOverdue(action="overdue", document_id=first.document_id, deadline_seconds=6))
+    bda.throttle_first_starts = 1
+    with pytest.raises(BdaThrottledError):
+        start(stack, jobs, second)  # the slot was free (overdue gave it back); BDA throttled the start
+    assert jobs.slots.holders() == set()  # ... and the slot went back with it
+    start(stack, jobs, second)
+    assert jobs.slots.holders() == {second.document_id}
+    bda.wait_for_jobs()
+    with Stubber(sfn) as stub:
+        stub.add_response("send_task_success", {}, {"taskToken": TOKEN, "output": ANY})
+        assert jobs.ended(ended_event_of(bda, second.document_id)) is Resumed.SUCCEEDED
+    assert jobs.slots.holders() == set()  # the ended job's slot is free for the next start

@@ -117,6 +117,7 @@ def proxy_event(
     *,
     stage: str = "local",
     resource: tuple[str, dict[str, str] | None] | None = None,
+    identity: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     split = urlsplit(raw_path)
     resource = resource or match_resource(method, split.path) or (split.path, None)
@@ -143,11 +144,18 @@ def proxy_event(
             "httpMethod": method,
             "path": f"/{stage}{split.path}",
             "resourcePath": resource[0],
-            "identity": {"sourceIp": "127.0.0.1"},
+            "identity": {"sourceIp": "127.0.0.1", **(identity or {})},
         },
         "body": text or None,
         "isBase64Encoded": is_b64,
     }
+
+
+def iam_identity(user_id: str, arn: str, account: str, access_key: str) -> dict[str, Any]:
+    """requestContext.identity as API Gateway fills it for an IAM-authorized request: the verified
+    signer as STS GetCallerIdentity names it (API Gateway developer guide, "Input format of a Lambda
+    function for proxy integration")."""
+    return {"accountId": account, "caller": user_id, "user": user_id, "userArn": arn, "accessKey": access_key}
 
 
 def response_headers(response: dict[str, Any]) -> list[tuple[str, str]]:
@@ -169,15 +177,19 @@ class LocalApiGateway:
         *,
         issued: Callable[[str], Credentials | None] | None = None,
         models: Models | None = None,
+        identify: Callable[[str], tuple[str, str, str]] | None = None,
     ) -> None:
         """credentials: the identity allowed to call (IAM authorization); None serves without auth.
         issued: other credentials valid in the embedded AWS, by access key id (e.g. a role session its
         STS issued to a pipeline job) - API Gateway takes any principal's valid signature.
         routes: (method, resource path) pairs the API declares.
-        models: each route's request model as applied (API Gateway validates the body against it)."""
+        models: each route's request model as applied (API Gateway validates the body against it).
+        identify: (user id, ARN, account) of an access key, as the embedded STS names it: the signer API
+        Gateway hands the function in requestContext.identity."""
         self._handler = handler
         self._models = models or {}
         self._issued = issued
+        self._identify = identify
         self._routes = routes
         self._credentials = credentials
         self._region = region
@@ -209,17 +221,22 @@ class LocalApiGateway:
         matched = match_resource(method, urlsplit(raw_path).path, self._routes)
         if matched is None:
             return self._refuse(gateway_response("MISSING_AUTHENTICATION_TOKEN", sigv4.MISSING_TOKEN))
+        identity = None
         if self._credentials is not None:
+            signer = self._signer(headers, self._credentials)
             rejection = sigv4.verify(
                 method,
                 f"{self.url}{raw_path}",
                 body,
                 dict(headers.items()),
-                credentials=self._signer(headers, self._credentials),
+                credentials=signer,
                 region=self._region,
             )
             if rejection is not None:
                 return self._refuse(gateway_response(rejection.response_type, rejection.message))
+            if self._identify is not None:
+                key = str(signer.access_key)
+                identity = iam_identity(*self._identify(key), key)
         model = self._models.get((method, matched[0]))
         refused = model_rejection(model, headers, body) if model is not None else None
         if refused is not None:
@@ -227,7 +244,7 @@ class LocalApiGateway:
         multi: dict[str, list[str]] = {}
         for key, value in headers.items():
             multi.setdefault(key.lower(), []).append(value)
-        event = proxy_event(method, raw_path, multi, body, resource=matched)
+        event = proxy_event(method, raw_path, multi, body, resource=matched, identity=identity)
         with invoking("presigned_url_generator"):
             response = self._handler(event, LocalContext(function_name="presigned_url_generator"))
         payload = response.get("body") or ""

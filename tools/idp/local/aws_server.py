@@ -141,6 +141,15 @@ class LocalAwsServer:
                     return Credentials(role.access_key_id, role.secret_access_key, role.session_token)
         return None
 
+    def identity_of(self, access_key_id: str) -> tuple[str, str, str]:
+        """(user id, ARN, account) of an access key, as this server's STS GetCallerIdentity answers."""
+        from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: PLC0415
+        from moto.sts.models import sts_backends  # noqa: PLC0415
+
+        sts = sts_backends[DEFAULT_ACCOUNT_ID]["global"]
+        user_id, arn, account = sts.get_caller_identity(access_key_id, "eu-west-1")
+        return str(user_id), str(arn), str(account)
+
     def client(self, service: str, region: str = "eu-west-1") -> Any:
         from boto3.session import Session  # noqa: PLC0415
         from botocore.config import Config  # noqa: PLC0415

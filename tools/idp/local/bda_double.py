@@ -83,6 +83,8 @@ class ReplayBda:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     starts: list[str] = field(default_factory=list)  # document ids, one per accepted start
     stuck_jobs: list[str] = field(default_factory=list)  # document ids whose job never ends
+    running: int = 0  # jobs started and not ended (stuck ones left out: their slot goes back at the deadline)
+    most_running: int = 0
     _timers: list[threading.Timer] = field(default_factory=list)
 
     def for_project(self, published: str | None) -> Callable[[str], ReplayBda]:
@@ -119,6 +121,8 @@ class ReplayBda:
             timer = threading.Timer(self.job_seconds, self._end, args=(job,))
             timer.daemon = True
             self._timers.append(timer)
+            self.running += 1
+            self.most_running = max(self.most_running, self.running)
         timer.start()
         return arn
 
@@ -148,6 +152,8 @@ class ReplayBda:
         else:
             job.output_uri = self._write_outputs(job)
             job.status = BdaJobStatus.SUCCESS
+        with self._lock:
+            self.running -= 1
         if self.events is not None:
             self.events.put_events(Entries=[self.ended_event(job)])
 

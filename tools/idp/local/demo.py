@@ -115,6 +115,7 @@ def api_gateway(stack: LocalRun) -> LocalApiGateway:
         tuple((r.method, r.path) for r in routes),
         issued=stack.server.issued_credentials,
         models=stack.built.request_models,
+        identify=stack.server.identity_of,
     )
 
 
@@ -302,6 +303,9 @@ def check_invariants(run: DemoRun, docs: list[Tracked]) -> dict[str, tuple[bool,
         not twice,
         f"{len(executions)} executions, {sum(starts.values())} BDA jobs" if not twice else f"twice: {twice}",
     )
+    bound = int(run.built.functions["bda_orchestrator"].environment["BDA_MAX_IN_FLIGHT"])  # as applied
+    most = run.stack.bda.most_running
+    results[f"BDA jobs in flight never above the env's bound ({bound})"] = (most <= bound, f"at most {most} at once")
     attrs = run.stack.client("sqs").get_queue_attributes(
         QueueUrl=run.built.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]

@@ -53,6 +53,7 @@ class LocalTimings:
     consumer_timeout_seconds: int = 1
     max_receive_count: int = 2
     bda_deadline_seconds: int = 6  # a stuck BDA job ends its document FAILED this long after it started
+    bda_max_in_flight: int = 3  # the demo sends 12 documents: 4x the bound
 
     def overrides(self) -> dict[str, dict[str, Any]]:
         return {
@@ -60,7 +61,10 @@ class LocalTimings:
                 "consumer_timeout_seconds": self.consumer_timeout_seconds,
                 "max_receive_count": self.max_receive_count,
             },
-            "compute": {"bda_deadline_seconds": self.bda_deadline_seconds},
+            "compute": {
+                "bda_deadline_seconds": self.bda_deadline_seconds,
+                "bda_max_in_flight": self.bda_max_in_flight,
+            },
         }
 
 
@@ -363,6 +367,7 @@ def local_stack(
             account_id=LOCAL_ACCOUNT,
             region=LOCAL_REGION,
             events=server.client("events", LOCAL_REGION),
+            job_seconds=1.0,
         )
         cleanup.callback(bda.stop)
         import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - the handler module, wired to the double
