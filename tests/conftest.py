@@ -90,6 +90,23 @@ class Stack:
     def client(self, service: str) -> Any:
         return self.cloud.client(service)
 
+    def deliver_callbacks(self, rounds: int = 1) -> int:
+        """What the callbacks queue's event source mapping does: hand the queued callbacks to
+        status_updater (idp.local.event_source); `rounds` receives. How many messages it handed over."""
+        import status_updater.app as status_app
+        from idp.local.event_source import EventSourceMapping
+        from idp.local.lambda_router import LocalContext
+
+        mapping = EventSourceMapping(
+            self.client("sqs"),
+            self.deployment.callbacks_queue_url,
+            status_app.handler,
+            LocalContext("status_updater"),
+            LOCAL_REGION,
+            function="status_updater",
+        )
+        return sum(mapping.poll_once() for _ in range(rounds))
+
 
 @pytest.fixture
 def embedded_aws() -> Iterator[LocalAwsServer]:

@@ -72,6 +72,10 @@ def function_environment(names: Names, timings: FixtureTimings, *, bda_profile_a
         "BDA_STAGE": "LIVE",
         "CALLBACK_SECRET_ID": names.callback_secret,
         "CALLBACK_TIMEOUT_SECONDS": "5",
+        "CALLBACK_QUEUE_URL": f"{os.environ.get('AWS_ENDPOINT_URL', '')}/{LOCAL_ACCOUNT}/{names.callbacks_queue}",
+        "CALLBACK_MAX_ATTEMPTS": "3",
+        "CALLBACK_RETRY_BASE_SECONDS": "1",
+        "CALLBACK_ALLOW_HTTP_LOOPBACK": "true",
         "RETENTION_DAYS": "90",
         "DLQ_URL": f"{os.environ.get('AWS_ENDPOINT_URL', '')}/{LOCAL_ACCOUNT}/{names.intake_dlq}",
         "INPUT_QUEUE_URL": f"{os.environ.get('AWS_ENDPOINT_URL', '')}/{LOCAL_ACCOUNT}/{names.intake_queue}",
@@ -85,6 +89,7 @@ class Deployment:
     names: Names
     input_queue_url: str
     dlq_url: str
+    callbacks_queue_url: str
     callback_secret: str
     bda: ReplayBda
     blueprints: LocalBlueprints
@@ -148,6 +153,18 @@ def provision(cloud: Cloud, names: Names, timings: FixtureTimings, configs_dir: 
         },
     )["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    callbacks_dlq = sqs.create_queue(QueueName=names.callbacks_dlq, Attributes={"KmsMasterKeyId": kms_key})["QueueUrl"]
+    callbacks_dlq_arn = sqs.get_queue_attributes(QueueUrl=callbacks_dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    callbacks_url = sqs.create_queue(
+        QueueName=names.callbacks_queue,
+        Attributes={
+            "KmsMasterKeyId": kms_key,
+            "VisibilityTimeout": str(timings.visibility_timeout),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": callbacks_dlq_arn, "maxReceiveCount": 3}),
+        },
+    )["QueueUrl"]
     s3.put_bucket_notification_configuration(
         Bucket=names.input_bucket,
         NotificationConfiguration={
@@ -175,7 +192,7 @@ def provision(cloud: Cloud, names: Names, timings: FixtureTimings, configs_dir: 
     )["Role"]["Arn"]
     bda_profile = f"arn:aws:bedrock:{LOCAL_REGION}:{LOCAL_ACCOUNT}:data-automation-profile/eu.data-automation-v1"
     env = function_environment(names, timings, bda_profile_arn=bda_profile)
-    env["DLQ_URL"], env["INPUT_QUEUE_URL"] = dlq_url, queue_url
+    env["DLQ_URL"], env["INPUT_QUEUE_URL"], env["CALLBACK_QUEUE_URL"] = dlq_url, queue_url, callbacks_url
     lam = c("lambda")
     for function in FUNCTIONS:
         lam.create_function(
@@ -209,4 +226,4 @@ def provision(cloud: Cloud, names: Names, timings: FixtureTimings, configs_dir: 
     import bda_orchestrator.app as orchestrator
 
     orchestrator.DOUBLE = bda.for_project(blueprints.project_arn)
-    return Deployment(names, queue_url, dlq_url, callback_secret, bda, blueprints, report)
+    return Deployment(names, queue_url, dlq_url, callbacks_url, callback_secret, bda, blueprints, report)

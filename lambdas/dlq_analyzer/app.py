@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from idp_common import aws
-from idp_common.callback import Notifier, notifier_for
+from idp_common.callback_queue import CallbackQueue
 from idp_common.dead_letters import drain
 from idp_common.documents import DocumentStore
 from idp_common.observability import tools
@@ -24,8 +24,8 @@ def settings() -> DlqSettings:
 
 
 @cache
-def notifier() -> Notifier:
-    return notifier_for(settings(), metrics)
+def notifier() -> CallbackQueue:
+    return CallbackQueue(aws.client("sqs"), settings().callback_queue_url)
 
 
 class DrainRequest(BaseModel):
@@ -40,7 +40,6 @@ class DrainRequest(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    notifier().bind(context)
     request = DrainRequest.model_validate(event or {})
     s = settings()
     report = drain(

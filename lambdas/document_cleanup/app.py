@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from idp_common import aws
-from idp_common.callback import Notifier, notifier_for
+from idp_common.callback_queue import CallbackQueue
 from idp_common.cleanup import run_cleanup
 from idp_common.config_cache import ConfigCache
 from idp_common.documents import DocumentStore, utcnow
@@ -25,15 +25,14 @@ def settings() -> CleanupSettings:
 
 
 @cache
-def notifier() -> Notifier:
-    return notifier_for(settings(), metrics)
+def notifier() -> CallbackQueue:
+    return CallbackQueue(aws.client("sqs"), settings().callback_queue_url)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    notifier().bind(context)
     s = settings()
     configs = ConfigCache.for_function(s)
     report = run_cleanup(

@@ -118,19 +118,27 @@ class DocumentStore:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             item: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
-            current = _from_item(item).status if item else None
-            raise TransitionRejectedError(document_id, target, current) from exc
+            record = _from_item(item) if item else None
+            raise TransitionRejectedError(document_id, target, record.status if record else None, record) from exc
         return _from_item(response["Attributes"])
 
-    def record_callback(self, document_id: str, outcome: str) -> None:
-        """Callback outcome only: never touches the status."""
-        self._db.update_item(
-            TableName=self._table,
-            Key={"document_id": {"S": document_id}},
-            UpdateExpression="SET callback_status = :c",
-            ConditionExpression="attribute_exists(document_id)",
-            ExpressionAttributeValues={":c": {"S": outcome[:500]}},
-        )
+    def record_callback(self, document_id: str, outcome: str, *, first: bool = False) -> None:
+        """Callback outcome only: never touches the status. first: only if no outcome is recorded yet
+        ("queued" must not overwrite what the sender, quicker, has already recorded)."""
+        condition = "attribute_exists(document_id)"
+        if first:
+            condition += " AND attribute_not_exists(callback_status)"
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={"document_id": {"S": document_id}},
+                UpdateExpression="SET callback_status = :c",
+                ConditionExpression=condition,
+                ExpressionAttributeValues={":c": {"S": outcome[:500]}},
+            )
+        except ClientError as exc:
+            if not first or exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def track_bda(self, document_id: str, **fields: str) -> None:
         """Record the BDA job's task token / invocation on a PROCESSING document; a document that has

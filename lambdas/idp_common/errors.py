@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class IdpError(Exception):
     """Base class: a failure the flow knows how to describe."""
@@ -34,10 +36,11 @@ class BdaDeadlineError(DocumentProcessingError):
 class TransitionRejectedError(IdpError):
     """A status change that the status machine does not allow from the document's current status."""
 
-    def __init__(self, document_id: str, target: str, current: str | None) -> None:
+    def __init__(self, document_id: str, target: str, current: str | None, record: Any = None) -> None:
         self.document_id = document_id
         self.target = target
         self.current = current
+        self.record = record  # the DocumentRecord as it is, when the store read it back
         where = "does not exist" if current is None else f"is {current}"
         super().__init__(f"document {document_id} {where}; cannot move to {target}")
 

@@ -2,7 +2,8 @@
 
 The state machine's results (status_updater), a rejected upload (sqs_poller), a dead letter
 (dlq_analyzer) and an expired upload slot (document_cleanup) all end here, so a caller hears of its
-document however it ended. The callback never blocks the status: it is written first.
+document however it ended. The callback never blocks the status: it is written first, then the callback queued
+(idp_common.callback_queue delivers it, durably).
 """
 
 from __future__ import annotations
@@ -60,8 +61,10 @@ def announce(record: DocumentRecord, store: DocumentStore, notify: Notify) -> No
     if record.status not in TERMINAL or not record.callback_url:
         return
     result = notify(record.callback_url, callback_payload(record))
-    outcome = "delivered" if result.delivered else f"failed: {result.error}"
-    store.record_callback(record.document_id, outcome)
+    if result.queued:
+        store.record_callback(record.document_id, "queued", first=True)
+    else:
+        store.record_callback(record.document_id, "delivered" if result.delivered else f"failed: {result.error}")
 
 
 def finish(
@@ -82,5 +85,9 @@ def apply(update: StatusUpdate, store: DocumentStore, notify: Notify) -> Documen
         return finish(store, update.document_id, target, notify, **fields)
     except TransitionRejectedError as exc:
         if exc.current == target:
-            return None  # a retried task: already applied (and the callback was sent then)
+            # A retried task: already applied. Its callback too, unless the first try stopped between
+            # the status and the callback (the record says nothing of one yet).
+            if exc.record is not None and exc.record.callback_status is None:
+                announce(exc.record, store, notify)
+            return None
         raise

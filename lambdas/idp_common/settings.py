@@ -43,14 +43,15 @@ class DocumentConfigAccess(FunctionSettings):
 
 
 class CallbackAccess(FunctionSettings):
-    """Fields of every function that can end a document, and so announce it (idp_common.finalize)."""
+    """Fields of every function that can end a document, and so announce it (idp_common.finalize):
+    the callback goes to the callbacks queue, status_updater delivers it."""
 
-    callback_secret_id: str
-    callback_timeout_seconds: float = Field(gt=0, le=30)
+    callback_queue_url: str
 
 
 class ApiSettings(DocumentConfigAccess):
     documents_table: str
+    callback_allow_http_loopback: bool  # http callback URLs to a loopback receiver: the local run only
     input_bucket: str
     output_bucket: str
     upload_expiry_seconds: int = Field(ge=60, le=3600)
@@ -86,6 +87,12 @@ class ExtractorSettings(DocumentConfigAccess):
 
 class StatusSettings(CallbackAccess):
     documents_table: str
+    # Delivering the callbacks queue (idp_common.callback_queue.CallbackSender).
+    callback_secret_id: str
+    callback_timeout_seconds: float = Field(gt=0, le=30)
+    callback_max_attempts: int = Field(ge=1, le=100)  # the callbacks queue's maxReceiveCount
+    callback_retry_base_seconds: float = Field(ge=1, le=3600)
+    callback_allow_http_loopback: bool
 
 
 class CleanupSettings(DocumentConfigAccess, CallbackAccess):

@@ -42,7 +42,7 @@ CALLBACK_URL_SCHEMA = {
     "minLength": 1,
     "maxLength": 2083,
     "pattern": r"^(https://|http://(127\.0\.0\.1|localhost|\[::1\])([:/?#]|$))",
-    "description": "Where the signed status callback is POSTed: https, or http to a loopback receiver (local runs).",
+    "description": "Where the signed status callback is POSTed: https (http to loopback in the local run only).",
 }
 
 
@@ -206,6 +206,14 @@ def create_document(request: Annotated[CreateDocumentRequest, Body()]) -> Respon
         doc_type = configs().get(request.document_type)
     except UnknownDocumentTypeError as exc:
         return error(400, "unknown_document_type", str(exc), [{"known_types": exc.known}])
+    if (
+        request.callback_url is not None
+        and request.callback_url.scheme != "https"
+        and not s.callback_allow_http_loopback
+    ):
+        # The model lets http to loopback through for the local run; every deployed env sends https only.
+        detail = {"location": "body/callback_url", "message": "must use https"}
+        return error(400, "invalid_request", "callback_url must use https", [detail])
     if request.content_type not in doc_type.config.allowed_content_types:
         allowed = ", ".join(doc_type.config.allowed_content_types)
         return error(400, "unsupported_content_type", f"{request.document_type} accepts: {allowed}")

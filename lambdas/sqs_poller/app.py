@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from idp_common import aws
-from idp_common.callback import Notifier, notifier_for
+from idp_common.callback_queue import CallbackQueue
 from idp_common.config_cache import ConfigCache
 from idp_common.documents import DocumentStore
 from idp_common.intake import Disposition, Intake, parse_notification
@@ -27,8 +27,8 @@ def settings() -> PollerSettings:
 
 
 @cache
-def notifier() -> Notifier:
-    return notifier_for(settings(), metrics)
+def notifier() -> CallbackQueue:
+    return CallbackQueue(aws.client("sqs"), settings().callback_queue_url)
 
 
 @cache
@@ -71,7 +71,6 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    notifier().bind(context)
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

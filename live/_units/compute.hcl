@@ -42,6 +42,8 @@ dependency "messaging" {
     intake_queue_url     = "https://sqs.${local.region.aws_region}.amazonaws.com/${local.account.account_id}/mock-intake"
     dlq_url              = "https://sqs.${local.region.aws_region}.amazonaws.com/${local.account.account_id}/mock-intake-dlq"
     bda_events_queue_arn = "${local.arn}:sqs:${local.where}:mock-bda-events"
+    callbacks_queue_arn  = "${local.arn}:sqs:${local.where}:mock-callbacks"
+    callbacks_queue_url  = "https://sqs.${local.region.aws_region}.amazonaws.com/${local.account.account_id}/mock-callbacks"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
@@ -57,21 +59,24 @@ dependency "ecr" {
 }
 
 inputs = {
-  functions            = local.env.functions
-  image_digests        = jsondecode(get_env("IDP_IMAGE_DIGESTS", "{}"))
-  repository_urls      = dependency.ecr.outputs.repository_urls
-  role_arns            = dependency.security.outputs.function_role_arns
-  kms_key_arn          = dependency.security.outputs.kms_key_arn
-  bda_profile_arn      = dependency.security.outputs.bda_profile_arn
-  bucket_names         = dependency.storage.outputs.bucket_names
-  documents_table_name = dependency.storage.outputs.documents_table_name
-  config_table_name    = dependency.storage.outputs.config_table_name
-  intake_queue_arn     = dependency.messaging.outputs.intake_queue_arn
-  intake_queue_url     = dependency.messaging.outputs.intake_queue_url
-  dlq_url              = dependency.messaging.outputs.dlq_url
-  bda_events_queue_arn = dependency.messaging.outputs.bda_events_queue_arn
-  log_retention_days   = local.env.log_retention_days
-  bda_max_in_flight    = local.env.bda_max_in_flight
-  enable_xray_tracing  = local.env.enable_xray_tracing
-  xray_sdk_subsegments = local.env.xray_sdk_subsegments
+  functions             = local.env.functions
+  image_digests         = jsondecode(get_env("IDP_IMAGE_DIGESTS", "{}"))
+  repository_urls       = dependency.ecr.outputs.repository_urls
+  role_arns             = dependency.security.outputs.function_role_arns
+  kms_key_arn           = dependency.security.outputs.kms_key_arn
+  bda_profile_arn       = dependency.security.outputs.bda_profile_arn
+  bucket_names          = dependency.storage.outputs.bucket_names
+  documents_table_name  = dependency.storage.outputs.documents_table_name
+  config_table_name     = dependency.storage.outputs.config_table_name
+  intake_queue_arn      = dependency.messaging.outputs.intake_queue_arn
+  intake_queue_url      = dependency.messaging.outputs.intake_queue_url
+  dlq_url               = dependency.messaging.outputs.dlq_url
+  bda_events_queue_arn  = dependency.messaging.outputs.bda_events_queue_arn
+  callbacks_queue_arn   = dependency.messaging.outputs.callbacks_queue_arn
+  callbacks_queue_url   = dependency.messaging.outputs.callbacks_queue_url
+  callback_max_attempts = local.env.callback_max_attempts
+  log_retention_days    = local.env.log_retention_days
+  bda_max_in_flight     = local.env.bda_max_in_flight
+  enable_xray_tracing   = local.env.enable_xray_tracing
+  xray_sdk_subsegments  = local.env.xray_sdk_subsegments
 }

@@ -29,9 +29,11 @@ dependency "storage" {
 }
 
 inputs = {
-  kms_key_arn                  = dependency.security.outputs.kms_key_arn
-  input_bucket_name            = dependency.storage.outputs.input_bucket_name
-  input_bucket_arn             = dependency.storage.outputs.input_bucket_arn
-  consumer_timeout_seconds     = local.env.functions.sqs_poller.timeout
-  bda_consumer_timeout_seconds = local.env.functions.bda_orchestrator.timeout
+  kms_key_arn                       = dependency.security.outputs.kms_key_arn
+  input_bucket_name                 = dependency.storage.outputs.input_bucket_name
+  input_bucket_arn                  = dependency.storage.outputs.input_bucket_arn
+  consumer_timeout_seconds          = local.env.functions.sqs_poller.timeout
+  bda_consumer_timeout_seconds      = local.env.functions.bda_orchestrator.timeout
+  callback_consumer_timeout_seconds = local.env.functions.status_updater.timeout
+  callback_max_attempts             = local.env.callback_max_attempts
 }

@@ -16,6 +16,9 @@ locals {
   # BDA jobs running at once (further starts wait): within the account's BDA quota.
   bda_max_in_flight = 20
 
+  # Delivery attempts of a callback before it is dead-lettered (backoff with jitter, 30 s doubling to 15 min).
+  callback_max_attempts = 10
+
   log_retention_days = 90
   # Lambda's own trace segments are free; Powertools Tracer subsegments (xray_sdk_subsegments) cost
   # about one more `import boto3` on every cold start (README, Cold start).

@@ -18,36 +18,40 @@ locals {
   # Every value a function may be given; each function gets only the keys its settings model
   # requires (lambdas/idp_common/settings.py; tests/infra/test_cross_layer.py keeps them equal).
   env_values = {
-    DOCUMENTS_TABLE           = var.documents_table_name
-    CONFIG_TABLE              = var.config_table_name
-    CONFIG_VERSION_PARAMETER  = module.names.config_version_parameter
-    INPUT_BUCKET              = var.bucket_names["input"]
-    OUTPUT_BUCKET             = var.bucket_names["output"]
-    UPLOAD_EXPIRY_SECONDS     = tostring(var.upload_expiry_seconds)
-    RESULT_URL_EXPIRY_SECONDS = tostring(var.result_url_expiry_seconds)
-    STATE_MACHINE_ARN         = local.state_machine_arn
-    BDA_DEADLINE_SECONDS      = tostring(var.bda_deadline_seconds)
-    BDA_MAX_IN_FLIGHT         = tostring(var.bda_max_in_flight)
-    BDA_PROJECT_PARAMETER     = module.names.bda_project_parameter
-    BDA_PROFILE_ARN           = var.bda_profile_arn
-    BDA_STAGE                 = var.bda_stage
-    CALLBACK_SECRET_ID        = aws_secretsmanager_secret.callback.arn
-    CALLBACK_TIMEOUT_SECONDS  = tostring(var.callback_timeout_seconds)
-    RETENTION_DAYS            = tostring(var.default_retention_days)
-    DLQ_URL                   = var.dlq_url
-    INPUT_QUEUE_URL           = var.intake_queue_url
+    DOCUMENTS_TABLE              = var.documents_table_name
+    CONFIG_TABLE                 = var.config_table_name
+    CONFIG_VERSION_PARAMETER     = module.names.config_version_parameter
+    INPUT_BUCKET                 = var.bucket_names["input"]
+    OUTPUT_BUCKET                = var.bucket_names["output"]
+    UPLOAD_EXPIRY_SECONDS        = tostring(var.upload_expiry_seconds)
+    RESULT_URL_EXPIRY_SECONDS    = tostring(var.result_url_expiry_seconds)
+    STATE_MACHINE_ARN            = local.state_machine_arn
+    BDA_DEADLINE_SECONDS         = tostring(var.bda_deadline_seconds)
+    BDA_MAX_IN_FLIGHT            = tostring(var.bda_max_in_flight)
+    BDA_PROJECT_PARAMETER        = module.names.bda_project_parameter
+    BDA_PROFILE_ARN              = var.bda_profile_arn
+    BDA_STAGE                    = var.bda_stage
+    CALLBACK_SECRET_ID           = aws_secretsmanager_secret.callback.arn
+    CALLBACK_TIMEOUT_SECONDS     = tostring(var.callback_timeout_seconds)
+    CALLBACK_QUEUE_URL           = var.callbacks_queue_url
+    CALLBACK_MAX_ATTEMPTS        = tostring(var.callback_max_attempts)
+    CALLBACK_RETRY_BASE_SECONDS  = tostring(var.callback_retry_base_seconds)
+    CALLBACK_ALLOW_HTTP_LOOPBACK = tostring(var.callback_allow_http_loopback)
+    RETENTION_DAYS               = tostring(var.default_retention_days)
+    DLQ_URL                      = var.dlq_url
+    INPUT_QUEUE_URL              = var.intake_queue_url
   }
 
   function_env_keys = {
-    presigned_url_generator = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RESULT_URL_EXPIRY_SECONDS", "UPLOAD_EXPIRY_SECONDS"]
-    sqs_poller              = ["BDA_DEADLINE_SECONDS", "CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "STATE_MACHINE_ARN"]
+    presigned_url_generator = ["CALLBACK_ALLOW_HTTP_LOOPBACK", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RESULT_URL_EXPIRY_SECONDS", "UPLOAD_EXPIRY_SECONDS"]
+    sqs_poller              = ["BDA_DEADLINE_SECONDS", "CALLBACK_QUEUE_URL", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "STATE_MACHINE_ARN"]
     bda_orchestrator        = ["BDA_MAX_IN_FLIGHT", "BDA_PROFILE_ARN", "BDA_PROJECT_PARAMETER", "BDA_STAGE", "DOCUMENTS_TABLE", "OUTPUT_BUCKET"]
     language_detector       = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
     document_classifier     = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
     schema_extractor        = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "OUTPUT_BUCKET"]
-    status_updater          = ["CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "DOCUMENTS_TABLE"]
-    document_cleanup        = ["CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RETENTION_DAYS", "UPLOAD_EXPIRY_SECONDS"]
-    dlq_analyzer            = ["CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "DLQ_URL", "DOCUMENTS_TABLE", "INPUT_QUEUE_URL"]
+    status_updater          = ["CALLBACK_ALLOW_HTTP_LOOPBACK", "CALLBACK_MAX_ATTEMPTS", "CALLBACK_QUEUE_URL", "CALLBACK_RETRY_BASE_SECONDS", "CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "DOCUMENTS_TABLE"]
+    document_cleanup        = ["CALLBACK_QUEUE_URL", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RETENTION_DAYS", "UPLOAD_EXPIRY_SECONDS"]
+    dlq_analyzer            = ["CALLBACK_QUEUE_URL", "DLQ_URL", "DOCUMENTS_TABLE", "INPUT_QUEUE_URL"]
   }
 
   scheduled = {
@@ -140,6 +144,14 @@ resource "aws_lambda_event_source_mapping" "intake" {
 resource "aws_lambda_event_source_mapping" "bda_events" {
   event_source_arn        = var.bda_events_queue_arn
   function_name           = aws_lambda_function.this["bda_orchestrator"].arn
+  batch_size              = 10
+  function_response_types = ["ReportBatchItemFailures"]
+}
+
+# Queued callbacks, delivered by status_updater (retries and backoff: idp_common.callback_queue).
+resource "aws_lambda_event_source_mapping" "callbacks" {
+  event_source_arn        = var.callbacks_queue_arn
+  function_name           = aws_lambda_function.this["status_updater"].arn
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
 }

@@ -79,6 +79,38 @@ variable "bda_events_queue_arn" {
   type        = string
 }
 
+variable "callbacks_queue_arn" {
+  description = "Queue of document callbacks (event source of status_updater; from the messaging unit)."
+  type        = string
+}
+
+variable "callbacks_queue_url" {
+  description = "Queue of document callbacks, where the functions that end documents send them."
+  type        = string
+}
+
+variable "callback_max_attempts" {
+  description = "Delivery attempts of a callback before it is dead-lettered: the callbacks queue's maxReceiveCount (the env's value, given to the messaging unit too)."
+  type        = number
+}
+
+variable "callback_retry_base_seconds" {
+  description = "First retry delay of a callback; each next one doubles, capped at 15 min, with full jitter."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.callback_retry_base_seconds >= 1 && var.callback_retry_base_seconds <= 3600
+    error_message = "callback_retry_base_seconds must be 1-3600."
+  }
+}
+
+variable "callback_allow_http_loopback" {
+  description = "Accept http callback URLs to a loopback receiver: the local run only (a Lambda cannot reach one)."
+  type        = bool
+  default     = false
+}
+
 variable "intake_queue_url" {
   description = "Intake queue URL (dlq_analyzer redrives into it)."
   type        = string

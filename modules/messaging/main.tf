@@ -19,6 +19,7 @@ locals {
   sqs_head       = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}"
   intake_arn     = "${local.sqs_head}:${module.names.intake_queue}"
   bda_events_arn = "${local.sqs_head}:${module.names.bda_events_queue}"
+  callbacks_arn  = "${local.sqs_head}:${module.names.callbacks_queue}"
   bda_rule_arn   = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:rule/${module.names.bda_events_rule}"
 }
 
@@ -193,6 +194,56 @@ data "aws_iam_policy_document" "bda_events" {
     effect    = "Deny"
     actions   = ["sqs:*"]
     resources = [local.bda_events_arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+# --- document callbacks --------------------------------------------------------------------------
+# Every function that ends a document queues its callback here; status_updater delivers it, one
+# attempt per receive, and delays a failed one with backoff and jitter. After callback_max_attempts
+# receives the message moves to the DLQ (the document's record says so).
+resource "aws_sqs_queue" "callbacks_dlq" {
+  name                              = module.names.callbacks_dlq
+  message_retention_seconds         = var.dlq_retention_seconds
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [local.callbacks_arn]
+  })
+}
+
+resource "aws_sqs_queue" "callbacks" {
+  name                              = module.names.callbacks_queue
+  visibility_timeout_seconds        = 6 * var.callback_consumer_timeout_seconds
+  receive_wait_time_seconds         = 20
+  message_retention_seconds         = 345600
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.callbacks_dlq.arn
+    maxReceiveCount     = var.callback_max_attempts
+  })
+
+  policy = data.aws_iam_policy_document.callbacks.json
+}
+
+data "aws_iam_policy_document" "callbacks" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [local.callbacks_arn]
     principals {
       type        = "*"
       identifiers = ["*"]

@@ -37,3 +37,18 @@ output "bda_events_dlq_name" {
   description = "Dead-letter queue of the BDA events queue."
   value       = aws_sqs_queue.bda_events_dlq.name
 }
+
+output "callbacks_queue_arn" {
+  description = "Queue of document callbacks (event source of status_updater)."
+  value       = aws_sqs_queue.callbacks.arn
+}
+
+output "callbacks_queue_url" {
+  description = "Queue of document callbacks (every function that ends a document sends to it)."
+  value       = aws_sqs_queue.callbacks.id
+}
+
+output "callbacks_dlq_name" {
+  description = "Dead-letter queue of callbacks never delivered."
+  value       = aws_sqs_queue.callbacks_dlq.name
+}

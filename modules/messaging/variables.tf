@@ -45,6 +45,28 @@ variable "bda_consumer_timeout_seconds" {
   }
 }
 
+variable "callback_consumer_timeout_seconds" {
+  description = "Timeout of status_updater, which delivers the callbacks queue (visibility is 6x this)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.callback_consumer_timeout_seconds >= 1 && var.callback_consumer_timeout_seconds <= 900
+    error_message = "callback_consumer_timeout_seconds must be 1-900."
+  }
+}
+
+variable "callback_max_attempts" {
+  description = "Delivery attempts of a callback before it is dead-lettered (the callbacks queue's maxReceiveCount)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.callback_max_attempts >= 1 && var.callback_max_attempts <= 100
+    error_message = "callback_max_attempts must be 1-100."
+  }
+}
+
 variable "max_receive_count" {
   description = "Receives before a message moves to the DLQ."
   type        = number

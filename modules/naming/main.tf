@@ -19,6 +19,8 @@ locals {
   bda_events_queue         = "${local.prefix}-bda-events"
   bda_events_dlq           = "${local.prefix}-bda-events-dlq"
   bda_events_rule          = "${local.prefix}-bda-job-ended"
+  callbacks_queue          = "${local.prefix}-callbacks"
+  callbacks_dlq            = "${local.prefix}-callbacks-dlq"
   state_machine            = "${local.prefix}-document-flow"
   config_version_parameter = "/${var.project}/${var.environment}/config-version"
   callback_secret          = "${var.project}/${var.environment}/callback-signing-secret"

@@ -48,6 +48,16 @@ output "bda_events_rule" {
   value       = local.bda_events_rule
 }
 
+output "callbacks_queue" {
+  description = "SQS queue of document callbacks (delivered by status_updater)."
+  value       = local.callbacks_queue
+}
+
+output "callbacks_dlq" {
+  description = "Dead-letter queue of callbacks never delivered."
+  value       = local.callbacks_dlq
+}
+
 output "state_machine" {
   description = "Step Functions state machine name."
   value       = local.state_machine

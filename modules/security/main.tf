@@ -26,6 +26,7 @@ locals {
   intake_queue_arn  = "${local.arn_head}:sqs:${local.region}:${local.account}:${module.names.intake_queue}"
   intake_dlq_arn    = "${local.arn_head}:sqs:${local.region}:${local.account}:${module.names.intake_dlq}"
   bda_events_arn    = "${local.arn_head}:sqs:${local.region}:${local.account}:${module.names.bda_events_queue}"
+  callbacks_arn     = "${local.arn_head}:sqs:${local.region}:${local.account}:${module.names.callbacks_queue}"
   state_machine_arn = "${local.arn_head}:states:${local.region}:${local.account}:stateMachine:${module.names.state_machine}"
   version_param_arn = "${local.arn_head}:ssm:${local.region}:${local.account}:parameter${module.names.config_version_parameter}"
   bda_param_arn     = "${local.arn_head}:ssm:${local.region}:${local.account}:parameter${module.names.bda_project_parameter}"
@@ -42,9 +43,10 @@ locals {
   use_key = [
     { sid = "UseDataKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.data.arn] },
   ]
-  # Every function that can end a document announces it with a signed callback (idp_common.finalize).
-  read_callback_key = [
-    { sid = "ReadCallbackKey", actions = ["secretsmanager:GetSecretValue"], resources = [local.callback_secret_arn] },
+  # Every function that can end a document announces it: its callback goes to the callbacks queue
+  # (idp_common.finalize); status_updater signs and delivers it.
+  queue_callbacks = [
+    { sid = "QueueCallbacks", actions = ["sqs:SendMessage"], resources = [local.callbacks_arn] },
   ]
 
   # function -> statements. Every action is one the function's handler calls (or, for presigned
@@ -55,7 +57,7 @@ locals {
       { sid = "PresignUploads", actions = ["s3:PutObject"], resources = ["${local.input_bucket_arn}/uploads/*"] },
       { sid = "PresignResults", actions = ["s3:GetObject"], resources = ["${local.output_bucket_arn}/results/*"] },
     ])
-    sqs_poller = concat(local.read_configs, local.use_key, local.read_callback_key, [
+    sqs_poller = concat(local.read_configs, local.use_key, local.queue_callbacks, [
       { sid = "ConsumeIntakeQueue", actions = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], resources = [local.intake_queue_arn] },
       { sid = "QueueDocuments", actions = ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [local.documents_arn] },
       { sid = "StartFlow", actions = ["states:StartExecution"], resources = [local.state_machine_arn] },
@@ -84,16 +86,19 @@ locals {
       { sid = "ReadBdaOutput", actions = ["s3:GetObject"], resources = ["${local.output_bucket_arn}/bda/*"] },
       { sid = "WriteResults", actions = ["s3:PutObject"], resources = ["${local.output_bucket_arn}/results/*"] },
     ])
-    status_updater = concat(local.use_key, local.read_callback_key, [
+    status_updater = concat(local.use_key, local.queue_callbacks, [
       { sid = "RecordStatus", actions = ["dynamodb:UpdateItem"], resources = [local.documents_arn] },
+      { sid = "ReadCallbackKey", actions = ["secretsmanager:GetSecretValue"], resources = [local.callback_secret_arn] },
+      # The event source mapping consumes; the sender delays a failed callback's next attempt.
+      { sid = "DeliverCallbacks", actions = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], resources = [local.callbacks_arn] },
     ])
-    document_cleanup = concat(local.read_configs, local.use_key, local.read_callback_key, [
+    document_cleanup = concat(local.read_configs, local.use_key, local.queue_callbacks, [
       { sid = "FindStaleDocuments", actions = ["dynamodb:Query"], resources = ["${local.documents_arn}/index/*"] },
       { sid = "ExpireAndPurge", actions = ["dynamodb:DeleteItem", "dynamodb:UpdateItem"], resources = [local.documents_arn] },
       { sid = "ListObjects", actions = ["s3:ListBucket"], resources = [local.input_bucket_arn, local.output_bucket_arn] },
       { sid = "DeleteObjects", actions = ["s3:DeleteObject"], resources = ["${local.input_bucket_arn}/uploads/*", "${local.output_bucket_arn}/bda/*", "${local.output_bucket_arn}/results/*"] },
     ])
-    dlq_analyzer = concat(local.use_key, local.read_callback_key, [
+    dlq_analyzer = concat(local.use_key, local.queue_callbacks, [
       { sid = "DrainDlq", actions = ["sqs:DeleteMessage", "sqs:ReceiveMessage"], resources = [local.intake_dlq_arn] },
       { sid = "Redrive", actions = ["sqs:SendMessage"], resources = [local.intake_queue_arn] },
       { sid = "FailDocuments", actions = ["dynamodb:UpdateItem"], resources = [local.documents_arn] },

@@ -76,6 +76,8 @@ def test_terraform_and_python_build_the_same_names() -> None:
         "bda_events_queue": names.bda_events_queue,
         "bda_events_dlq": names.bda_events_dlq,
         "bda_events_rule": names.bda_events_rule,
+        "callbacks_queue": names.callbacks_queue,
+        "callbacks_dlq": names.callbacks_dlq,
         "state_machine": names.state_machine,
         "config_version_parameter": names.config_version_parameter,
         "callback_secret": names.callback_secret,

@@ -16,6 +16,7 @@ def built(*functions: Function) -> Built:
         state_machine_arn="arn:aws:states:eu-west-1:123456789012:stateMachine:m",
         event_source=EventSource("http://q", "arn:aws:sqs:eu-west-1:123456789012:q", "sqs_poller", 10, True),
         bda_events=EventSource("http://b", "arn:aws:sqs:eu-west-1:123456789012:b", "bda_orchestrator", 10, True),
+        callbacks=EventSource("http://c", "arn:aws:sqs:eu-west-1:123456789012:c", "status_updater", 10, True),
         dlq_url="http://dlq",
         callback_secret="s",
         routes=(),

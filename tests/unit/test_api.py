@@ -254,3 +254,16 @@ def test_callers_are_named_by_user_role_or_token_subject() -> None:
     assert caller_of({"authorizer": {"claims": {"sub": "abc"}}, "identity": {}}) == "cognito:abc"
     assert caller_of({"identity": {"sourceIp": "1.2.3.4", "userArn": None}}) == ANONYMOUS
     assert caller_of(None) == ANONYMOUS
+
+
+def test_a_deployed_env_refuses_http_callbacks_even_to_loopback(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model lets http to loopback through (the local run's receiver); a deployed env sends https only."""
+    assert call("POST", "/documents", valid(callback_url="http://127.0.0.1:8080/hook"))[0] == 201  # local run
+    monkeypatch.setenv("CALLBACK_ALLOW_HTTP_LOOPBACK", "false")
+    api.settings.cache_clear()
+    try:
+        status, body = call("POST", "/documents", valid(callback_url="http://127.0.0.1:8080/hook"))
+        assert (status, body["error"], body["message"]) == (400, "invalid_request", "callback_url must use https")
+        assert call("POST", "/documents", valid(callback_url="https://example.com/hook"))[0] == 201
+    finally:
+        api.settings.cache_clear()

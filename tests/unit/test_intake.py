@@ -104,6 +104,7 @@ def test_a_rejected_upload_is_announced_once(stack: Stack) -> None:
         oversized = s3_notification(stack.names.input_bucket, doc.object_key, 50 * 1024 * 1024)
         deliver(stack, oversized)
         deliver(stack, oversized)  # S3 delivers at least once: the repeat must not announce again
+        assert stack.deliver_callbacks(rounds=2) == 1
     finally:
         receiver.stop()
     (call,) = receiver.for_document(doc.document_id)

@@ -22,6 +22,6 @@ def test_missing_and_invalid_variables_are_named() -> None:
 
 def test_values_are_parsed_from_strings() -> None:
     env = dict.fromkeys(ApiSettings.env_names(), "x")
-    env |= {"UPLOAD_EXPIRY_SECONDS": "900", "RESULT_URL_EXPIRY_SECONDS": "600"}
+    env |= {"UPLOAD_EXPIRY_SECONDS": "900", "RESULT_URL_EXPIRY_SECONDS": "600", "CALLBACK_ALLOW_HTTP_LOOPBACK": "false"}
     settings = ApiSettings.from_env(env)
     assert settings.upload_expiry_seconds == 900

@@ -70,6 +70,7 @@ def test_terminal_status_with_one_signed_callback(stack: Stack) -> None:
         assert status_app.handler(processed_event(doc.document_id), ctx)["status"] == "COMPLETED"
         # A retried task changes nothing and sends nothing twice.
         assert status_app.handler(processed_event(doc.document_id), ctx)["status"] == "unchanged"
+        assert stack.deliver_callbacks() == 1  # one queued callback, delivered from the queue
     finally:
         receiver.stop()
     calls = receiver.for_document(doc.document_id)
@@ -88,7 +89,13 @@ def test_low_confidence_and_failed_callbacks_never_block_status(stack: Stack) ->
     record = store(stack).get(doc.document_id)
     assert record is not None
     assert record.status_reason == "declared type 'x'"
-    assert (record.callback_status or "").startswith("failed:")
+    assert record.callback_status == "queued"
+    assert stack.deliver_callbacks() == 1  # the receiver is down: retried later, the status stands
+    record = store(stack).get(doc.document_id)
+    assert record is not None
+    assert record.status is DocumentStatus.LOW_CONFIDENCE
+    assert (record.callback_status or "").startswith("retrying in ")
+    assert "(attempt 1 of 3): NewConnectionError" in (record.callback_status or "")
 
 
 def test_failure_from_the_state_machine(stack: Stack) -> None:
@@ -148,6 +155,7 @@ def test_documents_ended_by_the_dlq_or_by_expiry_are_announced(stack: Stack) -> 
         stack.client("sqs").send_message(QueueUrl=stack.deployment.dlq_url, MessageBody=poison)
         assert dlq_app.handler({}, LocalContext("dlq_analyzer"))["failed_documents"] == []
         assert cleanup_app.handler({}, LocalContext("document_cleanup"))["expired"] == []
+        assert stack.deliver_callbacks(rounds=2) == 2
     finally:
         receiver.stop()
     (failed,) = receiver.for_document(queued.document_id)

@@ -56,6 +56,7 @@ LIBRARY_EXTRAS = {
     ", aws_lambda_powertools.event_handler.middlewares.openapi_validation",
     "sqs_poller": "aws_lambda_powertools.utilities.batch",
     "bda_orchestrator": "aws_lambda_powertools.utilities.batch",  # its SQS event source: BDA's ended events
+    "status_updater": "aws_lambda_powertools.utilities.batch",  # its SQS event source: the callbacks queue
 }
 # The probes' bytecode: compiled once and kept between runs, as the image keeps its own (git-ignored).
 PYCACHE = REPO_ROOT / ".tools" / "pycache"

@@ -85,6 +85,14 @@ class Names:
         return f"{self.prefix}-bda-job-ended"
 
     @property
+    def callbacks_queue(self) -> str:
+        return f"{self.prefix}-callbacks"
+
+    @property
+    def callbacks_dlq(self) -> str:
+        return f"{self.prefix}-callbacks-dlq"
+
+    @property
     def state_machine(self) -> str:
         return f"{self.prefix}-document-flow"
 

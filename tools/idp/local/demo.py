@@ -31,6 +31,7 @@ from idp.local.stack import LOCAL_REGION, LocalRun, Progress, ReadBackError, loc
 from idp_common.status import TERMINAL, DocumentStatus
 
 PROCESSED = {DocumentStatus.COMPLETED.value, DocumentStatus.LOW_CONFIDENCE.value}
+CALLBACK_DOWN_SECONDS = 12.0
 
 
 class Fault(StrEnum):
@@ -39,6 +40,7 @@ class Fault(StrEnum):
     POISON_MESSAGE = "poison-message"
     DUPLICATE_EVENT = "duplicate-event"
     STUCK_JOB = "stuck-job"
+    CALLBACK_DOWN = "callback-down"
 
 
 @dataclass
@@ -141,7 +143,7 @@ class DemoRun:
                 batch_size=source.batch_size,
                 reports_item_failures=source.reports_item_failures,
             )
-            for source in (stack.built.event_source, stack.built.bda_events)
+            for source in (stack.built.event_source, stack.built.bda_events, stack.built.callbacks)
         ]
         self.esm = self.mappings[0]
         self.api: ApiClient | None = None
@@ -155,6 +157,9 @@ class DemoRun:
         self.api = ApiClient(self.gateway.url, self.credentials, LOCAL_REGION)
         if Fault.BDA_THROTTLING in self.faults:
             self.stack.bda.throttle_first_starts = 1
+        if Fault.CALLBACK_DOWN in self.faults:
+            self.receiver.down_for(CALLBACK_DOWN_SECONDS)  # from now: the first callbacks are refused
+            self.events.append(f"callback receiver down for the first {CALLBACK_DOWN_SECONDS:.0f} s (HTTP 503)")
         if Fault.HANDLER_ERROR in self.faults:
             self.stack.router.faults[self.built.functions["document_classifier"].name] = 2
         return self
@@ -235,6 +240,25 @@ class DemoRun:
         key = f"uploads/{uuid.uuid4()}/stray.pdf"
         self.stack.client("s3").put_object(Bucket=self.built.names.input_bucket, Key=key, Body=b"%PDF-1.4 stray")
         self.events.append(f"upload for an unknown document id: {key}")
+
+    def wait_for(self, tracked: list[Tracked], deadline: float, progress: Any) -> None:
+        """Until every document is terminal and announced (its callback comes through the callbacks
+        queue), or the deadline."""
+        last_dlq = 0.0
+        while time.monotonic() < deadline:
+            for doc in [d for d in tracked if d.status not in TERMINAL]:
+                self.refresh(doc)
+            if progress is not None:
+                progress.update(sum(d.status in TERMINAL for d in tracked))
+            if all(d.status in TERMINAL for d in tracked) and self.all_announced(tracked):
+                return
+            if time.monotonic() - last_dlq > 2.0:  # dlq_analyzer's schedule, compressed
+                self.drain_dlq()
+                last_dlq = time.monotonic()
+            time.sleep(0.3)
+
+    def all_announced(self, docs: list[Tracked]) -> bool:
+        return all(self.receiver.for_document(d.document_id) for d in docs if d.document_id)
 
     def count_transitions(self, tracked: Tracked) -> None:
         """How many states the document's execution entered (execution name = document id)."""
@@ -366,20 +390,7 @@ def run_demo(
         run.stray_upload()
         if progress is not None:
             progress.start(len(tracked))
-        deadline = time.monotonic() + deadline_after
-        last_dlq = 0.0
-        while time.monotonic() < deadline:
-            pending = [d for d in tracked if d.status not in TERMINAL]
-            for doc in pending:
-                run.refresh(doc)
-            if progress is not None:
-                progress.update(sum(d.status in TERMINAL for d in tracked))
-            if not [d for d in tracked if d.status not in TERMINAL]:
-                break
-            if time.monotonic() - last_dlq > 2.0:  # dlq_analyzer's schedule, compressed
-                run.drain_dlq()
-                last_dlq = time.monotonic()
-            time.sleep(0.3)
+        run.wait_for(tracked, time.monotonic() + deadline_after, progress)
         time.sleep(0.5)  # let in-flight duplicate events settle before the invariants are read
         run.drain_dlq()
         for doc in tracked:
@@ -392,6 +403,7 @@ def run_demo(
             f"event source: {run.esm.batches} batches, {run.esm.failures} failed records",
             f"BDA job-ended events: {run.mappings[1].batches} batches, {run.mappings[1].failures} failed records",
             f"BDA throttled {throttled} start call(s); the state machine retried them",
+            f"callbacks refused while the receiver was down: {len(run.receiver.refused)}, each retried later",
             "failed handler invocations (retried or caught): "
             + (", ".join(f"{name} x{n}" for name, n in sorted(failed_calls.items())) or "none"),
         ]

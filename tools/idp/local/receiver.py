@@ -1,9 +1,11 @@
-"""A local callback receiver: checks each callback's HMAC signature like a client system would."""
+"""A local callback receiver: checks each callback's HMAC signature like a client system would, and
+can be down for a while (HTTP 503), as a client's receiver sometimes is."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,13 +22,18 @@ class Received:
 class CallbackReceiver:
     def __init__(self, secret: str) -> None:
         self.secret = secret
-        self.received: list[Received] = []
+        self.received: list[Received] = []  # accepted (answered 204, or 401 for a bad signature)
+        self.refused: list[dict[str, Any]] = []  # payloads answered 503 while down
+        self._down_until = 0.0
         self._lock = threading.Lock()
         self._server = LoopbackServer(self._request_handler())
 
     @property
     def url(self) -> str:
         return f"{self._server.base_url}/callbacks"
+
+    def down_for(self, seconds: float) -> None:
+        self._down_until = time.monotonic() + seconds
 
     def start(self) -> None:
         self._server.start()
@@ -45,6 +52,12 @@ class CallbackReceiver:
                     payload = json.loads(body)
                 except json.JSONDecodeError:
                     payload = {}
+                if time.monotonic() < receiver._down_until:
+                    with receiver._lock:
+                        receiver.refused.append(payload)
+                    self.send_response(503)
+                    self.end_headers()
+                    return
                 with receiver._lock:
                     receiver.received.append(Received(payload, valid))
                 self.send_response(204 if valid else 401)

@@ -52,18 +52,24 @@ class LocalTimings:
 
     consumer_timeout_seconds: int = 1
     max_receive_count: int = 2
-    bda_deadline_seconds: int = 6  # a stuck BDA job ends its document FAILED this long after it started
+    bda_deadline_seconds: int = 10  # a stuck BDA job ends its document FAILED this long after it started
     bda_max_in_flight: int = 3  # the demo sends 12 documents: 4x the bound
+    callback_max_attempts: int = 6
+    callback_retry_base_seconds: int = 1  # then 2, 4, 8, 16 s at most (full jitter)
 
     def overrides(self) -> dict[str, dict[str, Any]]:
         return {
             "messaging": {
                 "consumer_timeout_seconds": self.consumer_timeout_seconds,
                 "max_receive_count": self.max_receive_count,
+                "callback_max_attempts": self.callback_max_attempts,
             },
             "compute": {
                 "bda_deadline_seconds": self.bda_deadline_seconds,
                 "bda_max_in_flight": self.bda_max_in_flight,
+                "callback_max_attempts": self.callback_max_attempts,
+                "callback_retry_base_seconds": self.callback_retry_base_seconds,
+                "callback_allow_http_loopback": True,  # the demo's receiver listens on 127.0.0.1
             },
         }
 
@@ -108,6 +114,7 @@ class Built:
     state_machine_arn: str
     event_source: EventSource  # the intake queue -> sqs_poller
     bda_events: EventSource  # BDA's job-ended events (EventBridge -> queue) -> bda_orchestrator
+    callbacks: EventSource  # queued callbacks -> status_updater
     dlq_url: str
     callback_secret: str
     routes: tuple[ApiRoute, ...]
@@ -158,8 +165,10 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
         )
         if sources.setdefault(source.function, source) is not source:
             raise ReadBackError(f"{source.function} has more than one event source mapping")
-    if set(sources) != {"sqs_poller", "bda_orchestrator"}:
-        raise ReadBackError(f"expected event sources for sqs_poller and bda_orchestrator, found {sorted(sources)}")
+    if set(sources) != {"sqs_poller", "bda_orchestrator", "status_updater"}:
+        raise ReadBackError(
+            f"expected event sources for sqs_poller, bda_orchestrator and status_updater, found {sorted(sources)}"
+        )
     event_source = sources["sqs_poller"]
     redrive = sqs.get_queue_attributes(QueueUrl=event_source.queue_url, AttributeNames=["RedrivePolicy"])
     dlq_url = _queue_url(sqs, json.loads(redrive["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"])
@@ -180,6 +189,7 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
         state_machine_arn=state_machine_arn,
         event_source=event_source,
         bda_events=sources["bda_orchestrator"],
+        callbacks=sources["status_updater"],
         dlq_url=dlq_url,
         callback_secret=secret,
         routes=_routes(methods, by_arn),
