@@ -20,6 +20,7 @@ from idp_common.documents import DocumentStore
 from idp_common.flow import BdaOverdue, BdaStart
 from idp_common.observability import tools
 from idp_common.settings import BdaSettings
+from idp_common.transient import retried_when_transient
 
 logger, tracer, metrics = tools("bda_orchestrator")
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -83,6 +84,7 @@ def ended_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context(correlation_id_path="document_id")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@retried_when_transient
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:  # the BDA events queue's event source mapping
         return dict(

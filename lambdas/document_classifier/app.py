@@ -13,6 +13,7 @@ from idp_common.config_cache import ConfigCache
 from idp_common.flow import ClassificationStep, ClassifyRequest
 from idp_common.observability import tools
 from idp_common.settings import ClassifierSettings
+from idp_common.transient import retried_when_transient
 
 logger, tracer, metrics = tools("document_classifier")
 
@@ -26,6 +27,7 @@ def configs() -> ConfigCache:
 @logger.inject_lambda_context(correlation_id_path="document_id")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@retried_when_transient
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ClassifyRequest.model_validate(event)
     result = classify(bda_output.load(request.output_uri), request.document_type, configs().enabled())

@@ -167,16 +167,20 @@ def _read_json(s3: S3Client, uri: str) -> dict[str, Any]:
 
 
 def _confidences(explainability: list[dict[str, Any]]) -> dict[str, float]:
-    """Flatten explainability_info[0] to field -> confidence (nested objects use dotted names)."""
+    """Flatten explainability_info[0] to field -> confidence: nested objects use dotted names, arrays
+    (line items, transactions) an index - `line_items[0].amount`."""
     found: dict[str, float] = {}
 
     def walk(prefix: str, node: Any) -> None:
         if isinstance(node, dict):
-            if "confidence" in node and not isinstance(node["confidence"], dict):
+            if "confidence" in node and not isinstance(node["confidence"], dict | list):
                 found[prefix] = float(node["confidence"])
                 return
             for key, value in node.items():
                 walk(f"{prefix}.{key}" if prefix else key, value)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(f"{prefix}[{index}]", value)
 
     if explainability:
         walk("", explainability[0])

@@ -18,9 +18,10 @@ class Classification:
 
 def classify(result: BdaResult, declared_type: str, types: Mapping[str, DocType]) -> Classification:
     by_blueprint = {t.config.classification.blueprint_name: name for name, t in types.items()}
-    detected = by_blueprint.get(result.blueprint_name or "")
-    if detected is None and result.document_class in types:
-        detected = result.document_class
+    # BDA's document_class is the matched blueprint's class: the display name `idp configs publish`
+    # writes into it, not the type key.
+    by_class = {t.config.display_name: name for name, t in types.items()}
+    detected = by_blueprint.get(result.blueprint_name or "") or by_class.get(result.document_class or "")
     reasons: list[str] = []
     if detected is None:
         matched = result.blueprint_name or result.document_class or "nothing"

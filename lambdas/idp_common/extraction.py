@@ -20,9 +20,18 @@ def schema_errors(data: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     # jsonschema is imported lazily: only the extractor needs it (cold start of the others).
     from jsonschema import Draft202012Validator  # noqa: PLC0415
 
-    validator = Draft202012Validator(schema)
+    # Formats are assertions here (`date`, `email`, ...): JSON Schema 2020-12 only annotates them by default.
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     return [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+
+
+def field_score(fields: dict[str, float], name: str) -> float | None:
+    """A field's confidence; for an object or an array (line items), its weakest part."""
+    if name in fields:
+        return fields[name]
+    parts = [score for key, score in fields.items() if key.startswith((f"{name}.", f"{name}["))]
+    return min(parts) if parts else None
 
 
 def extract(*, document_id: str, doc_type: DocType, language: str | None, result: BdaResult) -> Extraction:
@@ -33,7 +42,7 @@ def extract(*, document_id: str, doc_type: DocType, language: str | None, result
     required = doc_type.json_schema.get("required", [])
     for name in required:
         threshold = doc_type.config.threshold_for(name)
-        score = fields.get(name)
+        score = field_score(fields, name)
         if score is None:
             reasons.append(f"required field {name!r} has no confidence score")
         elif score < threshold:

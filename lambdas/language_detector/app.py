@@ -12,6 +12,7 @@ from idp_common.config_cache import ConfigCache
 from idp_common.flow import LanguageRequest, LanguageStep
 from idp_common.observability import tools
 from idp_common.settings import LanguageSettings
+from idp_common.transient import retried_when_transient
 
 logger, tracer, metrics = tools("language_detector")
 
@@ -25,6 +26,7 @@ def configs() -> ConfigCache:
 @logger.inject_lambda_context(correlation_id_path="document_id")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@retried_when_transient
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = LanguageRequest.model_validate(event)
     result = bda_output.load(request.output_uri)

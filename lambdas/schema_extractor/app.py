@@ -14,6 +14,7 @@ from idp_common.extraction import extract
 from idp_common.flow import ExtractionStep, ExtractRequest
 from idp_common.observability import tools
 from idp_common.settings import ExtractorSettings
+from idp_common.transient import retried_when_transient
 
 logger, tracer, metrics = tools("schema_extractor")
 
@@ -32,6 +33,7 @@ def configs() -> ConfigCache:
 @logger.inject_lambda_context(correlation_id_path="document_id")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@retried_when_transient
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ExtractRequest.model_validate(event)
     doc_type = configs().get(request.document_type)

@@ -19,6 +19,7 @@ from idp_common.finalize import apply
 from idp_common.flow import StatusUpdate
 from idp_common.observability import tools
 from idp_common.settings import StatusSettings
+from idp_common.transient import retried_when_transient
 
 logger, tracer, metrics = tools("status_updater")
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -78,6 +79,7 @@ def callback_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context(correlation_id_path="document_id")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@retried_when_transient
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:  # the callbacks queue's event source mapping
         return dict(

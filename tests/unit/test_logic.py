@@ -40,7 +40,7 @@ def result(**kw: object) -> BdaResult:
     base: dict[str, object] = {
         "blueprint_name": "idp-passport",
         "blueprint_confidence": 0.95,
-        "document_class": "passport",
+        "document_class": "Passport",  # BDA answers the blueprint's class: the display name
         "inference": {"number": "X1", "name": "Ann"},
         "field_confidence": {"number": 0.95, "name": 0.9},
     }
@@ -83,6 +83,62 @@ def test_classification_match_mismatch_and_low_confidence() -> None:
     assert "below 0.80" in weak.low_confidence_reasons[0]
     unknown = classify(result(blueprint_name="other", document_class=None), "passport", TYPES)
     assert "not a configured document type" in unknown.low_confidence_reasons[0]
+
+
+def test_a_blueprint_of_another_name_is_classified_by_its_class_the_display_name() -> None:
+    """BDA's document_class is the matched blueprint's `class` (the type's display name): the synthetic
+    recordings used to carry the type key there, and the fallback passed only on them."""
+    by_class = classify(result(blueprint_name="renamed-in-console", document_class="Invoice"), "invoice", TYPES)
+    assert (by_class.detected_type, by_class.low_confidence_reasons) == ("invoice", [])
+    by_key = classify(result(blueprint_name="renamed-in-console", document_class="invoice"), "invoice", TYPES)
+    assert by_key.detected_type is None  # BDA never answers a type key
+
+
+def line_items_type() -> DocType:
+    base = doc_type("invoice")
+    schema = {
+        "type": "object",
+        "properties": {
+            "number": {"type": "string"},
+            "issued": {"type": "string", "format": "date"},
+            "line_items": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"amount": {"type": "number"}}, "required": ["amount"]},
+            },
+        },
+        "required": ["number", "issued", "line_items"],
+    }
+    return DocType(config=base.config, json_schema=schema, prompt="p", version="1")
+
+
+def test_arrays_count_in_confidence_and_formats_are_enforced() -> None:
+    from idp_common.bda import _confidences
+
+    explained = [
+        {
+            "number": {"confidence": 0.95, "value": "X"},
+            "line_items": [{"amount": {"confidence": 0.97}}, {"amount": {"confidence": 0.4}}],
+        }
+    ]
+    assert _confidences(explained) == {"number": 0.95, "line_items[0].amount": 0.97, "line_items[1].amount": 0.4}
+    inference = {"number": "X", "issued": "2026-11-03", "line_items": [{"amount": 1.0}, {"amount": 2.0}]}
+    scores = {"number": 0.95, "issued": 0.95, "line_items[0].amount": 0.97, "line_items[1].amount": 0.4}
+    weak_line = extract(
+        document_id="d",
+        doc_type=line_items_type(),
+        language="en",
+        result=result(inference=inference, field_confidence=scores),
+    )
+    assert weak_line.low_confidence_reasons == ["field 'line_items' confidence 0.40 below 0.85"]  # its weakest item
+    bad_date = extract(
+        document_id="d",
+        doc_type=line_items_type(),
+        language="en",
+        result=result(
+            inference=inference | {"issued": "2026-13-45"}, field_confidence=scores | {"line_items[1].amount": 0.9}
+        ),
+    )
+    assert bad_date.low_confidence_reasons == ["extracted data invalid at /issued: '2026-13-45' is not a 'date'"]
 
 
 def test_extraction_output_and_thresholds() -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from idp.local.samples import SAMPLES_DIR
+from idp.local.samples import SAMPLES_DIR, blueprint_arn
 from idp_common import s3uri
 from idp_common.bda import BdaJob, BdaJobStatus
 from idp_common.errors import BdaThrottledError
@@ -220,8 +220,7 @@ class LocalBlueprints:
         return {name: value for name, value in self.blueprints.items() if name in names}
 
     def create(self, name: str, schema: str) -> str:
-        suffix = hashlib.sha256(name.encode()).hexdigest()[:12]
-        arn = f"arn:aws:bedrock:{self.region}:{self.account_id}:blueprint/{suffix}"
+        arn = blueprint_arn(name, self.account_id, self.region)
         self.blueprints[name] = (arn, schema)
         return arn
 

@@ -3,7 +3,10 @@
 Each sample is a small, valid PDF with the document's text, plus a recording of what BDA returns
 for it in the real output format (standard output text, custom output with the matched
 blueprint, inference_result and explainability_info). The recordings are synthetic — no BDA call
-can be made here — and are labelled so in every file.
+can be made here — and are labelled so in every file. Their shape is BDA's published output
+(samples/README.md names the sources; tests/tools/test_samples_and_image.py holds every recording to
+it): `document_class.type` is the matched blueprint's class - the type's display name, as
+`idp configs publish` writes it into the blueprint - never our type key.
 """
 
 from __future__ import annotations
@@ -304,13 +307,47 @@ def document_bytes(sample: Sample) -> bytes:
     return render_pdf(sample.lines)
 
 
+def blueprint_arn(name: str, account_id: str = "123456789012", region: str = "eu-west-1") -> str:
+    """A blueprint's ARN as BDA makes them (a 12-hex-digit id), deterministic per name."""
+    return f"arn:aws:bedrock:{region}:{account_id}:blueprint/{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+
+
+def blueprint_classes(configs_dir: Path = REPO_ROOT / "doc-configs") -> dict[str, str]:
+    """Blueprint name -> its class: the type's display name (idp.configs.blueprint writes it as `class`)."""
+    classes = {}
+    for folder in sorted(p for p in configs_dir.iterdir() if (p / "config.json").is_file()):
+        config = json.loads((folder / "config.json").read_text())
+        classes[config["classification"]["blueprint_name"]] = config["display_name"]
+    return classes
+
+
+def _leaf(value: Any, confidence: float, index: int) -> dict[str, Any]:
+    """One field's explainability entry as BDA writes it: success, confidence, geometry (page 1-based,
+    a bounding box and its four vertices), the value's type, the value."""
+    top, left, width, height = round(0.08 + 0.035 * (index % 24), 4), 0.1, 0.35, 0.022
+    box = {"top": top, "left": left, "width": width, "height": height}
+    corners = [(left, top), (left + width, top), (left + width, top + height), (left, top + height)]
+    kind = "boolean" if isinstance(value, bool) else "number" if isinstance(value, int | float) else "string"
+    return {
+        "success": True,
+        "confidence": confidence,
+        "geometry": [
+            {"boundingBox": box, "vertices": [{"x": round(x, 4), "y": round(y, 4)} for x, y in corners], "page": 1}
+        ],
+        "type": kind,
+        "value": value,
+    }
+
+
 def _explainability(fields: dict[str, Any], confidence: float) -> dict[str, Any]:
+    counter = iter(range(10_000))
+
     def explain(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: explain(v) for k, v in value.items()}
         if isinstance(value, list):
             return [explain(v) for v in value]
-        return {"success": True, "value": value, "confidence": confidence, "geometry": []}
+        return _leaf(value, confidence, next(counter))
 
     return {name: explain(value) for name, value in fields.items()}
 
@@ -323,11 +360,11 @@ def recording(sample: Sample, body: bytes) -> dict[str, Any] | None:
     if sample.matched_blueprint:
         custom = {
             "matched_blueprint": {
-                "arn": f"arn:aws:bedrock:eu-west-1:123456789012:blueprint/{sample.matched_blueprint}",
+                "arn": blueprint_arn(sample.matched_blueprint),
                 "name": sample.matched_blueprint,
                 "confidence": sample.blueprint_confidence,
             },
-            "document_class": {"type": sample.matched_blueprint.removeprefix("idp-")},
+            "document_class": {"type": blueprint_classes()[sample.matched_blueprint]},
             "split_document": {"page_indices": [0]},
             "inference_result": sample.fields,
             "explainability_info": [_explainability(sample.fields, sample.field_confidence)],
