@@ -67,6 +67,8 @@ def function_environment(names: Names, timings: FixtureTimings, *, bda_profile_a
         "STATE_MACHINE_ARN": names.state_machine_arn,
         "BDA_DEADLINE_SECONDS": str(timings.bda_deadline_seconds),
         "BDA_MAX_IN_FLIGHT": "10",
+        "QUEUED_DEADLINE_SECONDS": "1800",
+        "PROCESSING_DEADLINE_SECONDS": "7200",
         "BDA_PROJECT_PARAMETER": names.bda_project_parameter,
         "BDA_PROFILE_ARN": bda_profile_arn,
         "BDA_STAGE": "LIVE",

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
 SLOTS_KEY = "#bda-jobs-in-flight"
 
 
+def give_back(dynamodb: DynamoDBClient, table: str, document_id: str) -> None:
+    """The document's slot, if it holds one (idempotent): its job has ended, or it has."""
+    dynamodb.update_item(
+        TableName=table,
+        Key={"document_id": {"S": SLOTS_KEY}},
+        UpdateExpression="DELETE holders :me",
+        ExpressionAttributeValues={":me": {"SS": [document_id]}},
+    )
+
+
 @dataclass(frozen=True)
 class BdaSlots:
     dynamodb: DynamoDBClient
@@ -47,12 +57,7 @@ class BdaSlots:
         return True
 
     def give_back(self, document_id: str) -> None:
-        self.dynamodb.update_item(
-            TableName=self.table,
-            Key={"document_id": {"S": SLOTS_KEY}},
-            UpdateExpression="DELETE holders :me",
-            ExpressionAttributeValues={":me": {"SS": [document_id]}},
-        )
+        give_back(self.dynamodb, self.table, document_id)
 
     def holders(self) -> set[str]:
         item = self.dynamodb.get_item(TableName=self.table, Key={"document_id": {"S": SLOTS_KEY}}, ConsistentRead=True)

@@ -97,6 +97,9 @@ class StatusSettings(CallbackAccess):
 
 class CleanupSettings(DocumentConfigAccess, CallbackAccess):
     documents_table: str
+    state_machine_arn: str  # an overdue document's execution is stopped
+    queued_deadline_seconds: int = Field(ge=60, le=86400)
+    processing_deadline_seconds: int = Field(ge=60, le=86400)
     input_bucket: str
     output_bucket: str
     upload_expiry_seconds: int = Field(ge=60, le=3600)

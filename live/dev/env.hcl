@@ -29,7 +29,7 @@ locals {
   deletion_protection    = false
   force_destroy_buckets  = true
   kms_deletion_days      = 7
-  bucket_retention_days  = { input = 7, output = 90, audit = 365, access_logs = 30 }
+  bucket_retention_days  = { input = 7, output = 400, audit = 365, access_logs = 30 }
   api_authorization      = "AWS_IAM"
   alarm_emails           = []
   oncall_topic_name      = null

@@ -29,7 +29,7 @@ locals {
   deletion_protection    = true
   force_destroy_buckets  = false
   kms_deletion_days      = 30
-  bucket_retention_days  = { input = 7, output = 90, audit = 365, access_logs = 365 }
+  bucket_retention_days  = { input = 7, output = 400, audit = 365, access_logs = 365 }
   api_authorization      = "AWS_IAM"
   alarm_emails           = []
   # Alarms also go to the on-call topic (an existing topic in the prod account).

@@ -28,6 +28,8 @@ locals {
     STATE_MACHINE_ARN            = local.state_machine_arn
     BDA_DEADLINE_SECONDS         = tostring(var.bda_deadline_seconds)
     BDA_MAX_IN_FLIGHT            = tostring(var.bda_max_in_flight)
+    QUEUED_DEADLINE_SECONDS      = tostring(var.queued_deadline_seconds)
+    PROCESSING_DEADLINE_SECONDS  = tostring(var.processing_deadline_seconds)
     BDA_PROJECT_PARAMETER        = module.names.bda_project_parameter
     BDA_PROFILE_ARN              = var.bda_profile_arn
     BDA_STAGE                    = var.bda_stage
@@ -50,7 +52,7 @@ locals {
     document_classifier     = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER"]
     schema_extractor        = ["CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "OUTPUT_BUCKET"]
     status_updater          = ["CALLBACK_ALLOW_HTTP_LOOPBACK", "CALLBACK_MAX_ATTEMPTS", "CALLBACK_QUEUE_URL", "CALLBACK_RETRY_BASE_SECONDS", "CALLBACK_SECRET_ID", "CALLBACK_TIMEOUT_SECONDS", "DOCUMENTS_TABLE"]
-    document_cleanup        = ["CALLBACK_QUEUE_URL", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RETENTION_DAYS", "UPLOAD_EXPIRY_SECONDS"]
+    document_cleanup        = ["CALLBACK_QUEUE_URL", "PROCESSING_DEADLINE_SECONDS", "QUEUED_DEADLINE_SECONDS", "STATE_MACHINE_ARN", "CONFIG_TABLE", "CONFIG_VERSION_PARAMETER", "DOCUMENTS_TABLE", "INPUT_BUCKET", "OUTPUT_BUCKET", "RETENTION_DAYS", "UPLOAD_EXPIRY_SECONDS"]
     dlq_analyzer            = ["CALLBACK_QUEUE_URL", "DLQ_URL", "DOCUMENTS_TABLE", "INPUT_QUEUE_URL"]
   }
 

@@ -183,6 +183,28 @@ variable "bda_deadline_seconds" {
   }
 }
 
+variable "queued_deadline_seconds" {
+  description = "A QUEUED document whose processing has not started this long after it was queued is ended FAILED (document_cleanup; DocumentsOverdue alarm)."
+  type        = number
+  default     = 1800
+
+  validation {
+    condition     = var.queued_deadline_seconds >= 60 && var.queued_deadline_seconds <= 86400
+    error_message = "queued_deadline_seconds must be 60-86400."
+  }
+}
+
+variable "processing_deadline_seconds" {
+  description = "A PROCESSING document with no change this long is ended FAILED and its execution stopped (document_cleanup; DocumentsOverdue alarm). Longer than bda_deadline_seconds plus the wait for a BDA slot (up to 45 min)."
+  type        = number
+  default     = 7200
+
+  validation {
+    condition     = var.processing_deadline_seconds >= 60 && var.processing_deadline_seconds <= 86400
+    error_message = "processing_deadline_seconds must be 60-86400."
+  }
+}
+
 variable "bda_max_in_flight" {
   description = "The most BDA jobs this env runs at once (bda_orchestrator's slots): further starts wait, retried by the state machine. Keep it within the account's BDA concurrent-jobs quota (Service Quotas)."
   type        = number
@@ -214,7 +236,7 @@ variable "callback_timeout_seconds" {
 variable "cleanup_schedule" {
   description = "EventBridge schedule of document_cleanup."
   type        = string
-  default     = "rate(1 hour)"
+  default     = "rate(10 minutes)" # it also ends overdue documents: within 10 min of their deadline
 }
 
 variable "dlq_analyzer_schedule" {

@@ -20,9 +20,15 @@ locals {
       threshold   = 0, comparison = "GreaterThanThreshold"
     }
     "executions-failed" = {
-      description = "Document flow executions that failed (documents ended FAILED)."
+      description = "Document flow executions that failed: the flow itself broke (a document that ends FAILED ends its execution successfully)."
       namespace   = "AWS/States", metric = "ExecutionsFailed", statistic = "Sum"
       dimensions  = { StateMachineArn = var.state_machine_arn }
+      threshold   = 1, comparison = "GreaterThanOrEqualToThreshold"
+    }
+    "documents-overdue" = {
+      description = "Documents ended FAILED by document_cleanup because they stayed QUEUED or PROCESSING past their deadline: the flow is stuck somewhere (ordinary bad input never ends this way)."
+      namespace   = "IDP", metric = "DocumentsOverdue", statistic = "Sum"
+      dimensions  = { service = "document_cleanup" }
       threshold   = 1, comparison = "GreaterThanOrEqualToThreshold"
     }
     "api-5xx" = {

@@ -94,6 +94,7 @@ locals {
     ])
     document_cleanup = concat(local.read_configs, local.use_key, local.queue_callbacks, [
       { sid = "FindStaleDocuments", actions = ["dynamodb:Query"], resources = ["${local.documents_arn}/index/*"] },
+      { sid = "StopOverdueExecutions", actions = ["states:StopExecution"], resources = ["${local.arn_head}:states:${local.region}:${local.account}:execution:${module.names.state_machine}:*"] },
       { sid = "ExpireAndPurge", actions = ["dynamodb:DeleteItem", "dynamodb:UpdateItem"], resources = [local.documents_arn] },
       { sid = "ListObjects", actions = ["s3:ListBucket"], resources = [local.input_bucket_arn, local.output_bucket_arn] },
       { sid = "DeleteObjects", actions = ["s3:DeleteObject"], resources = ["${local.input_bucket_arn}/uploads/*", "${local.output_bucket_arn}/bda/*", "${local.output_bucket_arn}/results/*"] },

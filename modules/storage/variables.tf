@@ -21,7 +21,7 @@ variable "retention_days" {
     audit       = number
     access_logs = number
   })
-  default = { input = 7, output = 90, audit = 365, access_logs = 90 }
+  default = { input = 7, output = 400, audit = 365, access_logs = 90 }
 
   validation {
     condition     = alltrue([for days in values(var.retention_days) : days >= 1 && days <= 3650])

@@ -6,6 +6,7 @@ import json
 import re
 
 from idp.naming import FUNCTIONS, Names
+from idp.paths import REPO_ROOT
 from idp_common.flow import ExecutionInput
 from idp_common.settings import SETTINGS_BY_FUNCTION
 from tests.handler_stack import ASL_PATH, FixtureTimings, function_environment
@@ -27,6 +28,18 @@ def test_the_handler_test_fixture_sets_the_same_variables() -> None:
     names = Names("idp", "local", "123456789012", "eu-west-1")
     local_env = function_environment(names, FixtureTimings(), bda_profile_arn="q")
     assert set(local_env) == set(module("compute").locals["env_values"])
+
+
+def test_results_outlive_the_longest_retention_of_any_document_type() -> None:
+    """document_cleanup purges a document (record, input, BDA output, result) at its type's retention;
+    the output bucket's own expiry must come later, or a COMPLETED document's result link dies first
+    (it did: 90 days against invoices' 365)."""
+    longest = max(
+        json.loads(path.read_text())["retention_days"] for path in (REPO_ROOT / "doc-configs").glob("*/config.json")
+    )
+    for env in ENVS:
+        output_days = load(LIVE / env / "env.hcl")["locals"][0]["bucket_retention_days"]["output"]
+        assert output_days > longest, f"{env}: output bucket expires after {output_days} d, a type keeps {longest} d"
 
 
 def test_every_function_is_sized_in_every_env() -> None:

@@ -213,6 +213,10 @@ def exercise_the_rest(local: LocalRun, result: DemoResult, api_url: str, github:
             "callback_url": UNREACHABLE_RECEIVER,
         },
     )
+    #    ... and a document stuck in PROCESSING past its deadline: ended FAILED, its execution stopped
+    _, stuck = api.call(
+        "POST", "/documents", {"document_type": "invoice", "content_type": "application/pdf", "filename": "s.pdf"}
+    )
     for document_id, age in ((done.document_id, timedelta(days=400)), (stale["document_id"], timedelta(hours=2))):
         ddb.update_item(
             TableName=names.documents_table,
@@ -220,10 +224,19 @@ def exercise_the_rest(local: LocalRun, result: DemoResult, api_url: str, github:
             UpdateExpression="SET created_at = :c",
             ExpressionAttributeValues={":c": {"S": iso(utcnow() - age)}},
         )
+    long_ago = iso(utcnow() - timedelta(hours=3))
+    ddb.update_item(
+        TableName=names.documents_table,
+        Key={"document_id": {"S": stuck["document_id"]}},
+        UpdateExpression="SET #s = :p, created_at = :t, updated_at = :t",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":p": {"S": "PROCESSING"}, ":t": {"S": long_ago}},
+    )
     with invoking("document_cleanup"):
         report = cleanup_app.handler({}, LocalContext("document_cleanup"))
     assert done.document_id in report["purged"]
     assert stale["document_id"] in report["expired"]
+    assert report["overdue"] == [stuck["document_id"]]
     expired = ddb.get_item(TableName=names.documents_table, Key={"document_id": {"S": stale["document_id"]}})["Item"]
     assert expired["callback_status"]["S"] in {"queued"} or expired["callback_status"]["S"].startswith("retrying")
     # 3. a dead letter redriven by dlq_analyzer

@@ -190,6 +190,7 @@ def test_real_blueprint_calls_match_the_service_model() -> None:
                 "projectStage": "LIVE",
                 "standardOutputConfiguration": project["standardOutputConfiguration"],
                 "customOutputConfiguration": {"blueprints": [{"blueprintArn": BP_ARN, "blueprintStage": "LIVE"}]},
+                "overrideConfiguration": {"modalityRouting": {"jpeg": "DOCUMENT", "png": "DOCUMENT"}},
             },
         )
         assert registry.existing({"idp-invoice", "idp-passport"}) == {"idp-invoice": (BP_ARN, "{}")}
@@ -217,6 +218,8 @@ def test_the_project_is_found_by_name_or_created_with_calls_the_service_model_ac
                 "projectDescription": ANY,
                 "projectStage": "LIVE",
                 "standardOutputConfiguration": STANDARD_OUTPUT,
+                # JPEG and PNG scans are documents: without this BDA processes them as images
+                "overrideConfiguration": {"modalityRouting": {"jpeg": "DOCUMENT", "png": "DOCUMENT"}},
                 "clientToken": ANY,
             },
         )
@@ -238,3 +241,35 @@ def test_publish_creates_the_project_and_records_its_arn(stack: Stack, configs: 
     recorded = stack.client("ssm").get_parameter(Name=n.bda_project_parameter)["Parameter"]["Value"]
     assert recorded == fresh.project_arn
     assert published(stack, configs, fresh) == []
+
+
+def test_a_project_made_before_the_jpeg_png_routing_gets_it_at_the_next_publish() -> None:
+    client = boto3.client("bedrock-data-automation", region_name="eu-west-1")
+    registry = BdaBlueprints(client)
+    routing = {"modalityRouting": {"jpeg": "DOCUMENT", "png": "DOCUMENT"}}
+    project = {
+        "projectArn": PROJECT,
+        "creationTime": "2026-01-01",
+        "lastModifiedTime": "2026-01-01",
+        "projectName": "p1",
+        "status": "COMPLETED",
+        "standardOutputConfiguration": STANDARD_OUTPUT,
+        "customOutputConfiguration": {"blueprints": [{"blueprintArn": BP_ARN, "blueprintStage": "LIVE"}]},
+    }
+    key = {"projectArn": PROJECT, "projectStage": "LIVE"}
+    with Stubber(client) as stub:
+        stub.add_response("get_data_automation_project", {"project": project}, key)
+        stub.add_response(
+            "update_data_automation_project",
+            {"projectArn": PROJECT},
+            key
+            | {
+                "standardOutputConfiguration": STANDARD_OUTPUT,
+                "customOutputConfiguration": project["customOutputConfiguration"],
+                "overrideConfiguration": routing,
+            },
+        )
+        stub.add_response("get_data_automation_project", {"project": project | {"overrideConfiguration": routing}}, key)
+        assert registry.attach(PROJECT, [BP_ARN], apply=True) is True  # same blueprints, routing missing
+        assert registry.attach(PROJECT, [BP_ARN], apply=True) is False  # nothing left to change
+        stub.assert_no_pending_responses()

@@ -124,7 +124,41 @@ def test_cleanup_expires_stale_uploads_and_purges_old_documents(stack: Stack) ->
     assert fresh_record is not None
     assert fresh_record.status is DocumentStatus.PENDING_UPLOAD
     # Safe to re-run: nothing left to do.
-    assert cleanup_app.handler({}, LocalContext("document_cleanup")) == {"expired": [], "purged": [], "skipped": []}
+    again = cleanup_app.handler({}, LocalContext("document_cleanup"))
+    assert again == {"expired": [], "purged": [], "skipped": [], "overdue": []}
+
+
+def test_documents_stuck_past_their_deadline_end_failed_announced_and_released(stack: Stack) -> None:
+    from idp_common.bda_slots import BdaSlots
+
+    hours_ago = iso(utcnow() - timedelta(hours=3))
+    queued = new_doc(stack, DocumentStatus.QUEUED, created_at=hours_ago, callback_url="https://example.com/cb")
+    stuck = new_doc(stack, DocumentStatus.PROCESSING, created_at=hours_ago)
+    busy = new_doc(stack, DocumentStatus.PROCESSING, created_at=hours_ago)  # changed a minute ago: on time
+    db = stack.client("dynamodb")
+    for document_id, moment in ((queued.document_id, hours_ago), (stuck.document_id, hours_ago)):
+        db.update_item(
+            TableName=stack.names.documents_table,
+            Key={"document_id": {"S": document_id}},
+            UpdateExpression="SET updated_at = :u",
+            ExpressionAttributeValues={":u": {"S": moment}},
+        )
+    slots = BdaSlots(db, stack.names.documents_table, bound=5)
+    assert slots.take(stuck.document_id)
+    result = cleanup_app.handler({}, LocalContext("document_cleanup"))
+    assert sorted(result["overdue"]) == sorted([queued.document_id, stuck.document_id])
+    ended = store(stack).get(stuck.document_id)
+    assert ended is not None
+    assert ended.status is DocumentStatus.FAILED
+    assert (ended.status_reason or "").startswith("overdue: PROCESSING for more than 7200 s (last change ")
+    on_time = store(stack).get(busy.document_id)
+    assert on_time is not None
+    assert on_time.status is DocumentStatus.PROCESSING
+    assert slots.holders() == set()  # the stuck document's BDA slot is free again
+    announced = store(stack).get(queued.document_id)
+    assert announced is not None
+    assert announced.callback_status == "queued"  # announced through the callbacks queue
+    assert cleanup_app.handler({}, LocalContext("document_cleanup"))["overdue"] == []
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,14 @@ S3_PREFIX = "doc-configs/"
 BLUEPRINT_STAGE = "LIVE"
 
 
+# Photographs and scans of documents arrive as JPEG and PNG too (the types allow them). BDA routes
+# those to IMAGE processing unless the project says otherwise - and an image gets no document
+# blueprint, so no classification or extraction (Bedrock API reference, ModalityRoutingConfiguration:
+# "Sets whether JPEG files are routed to document or image processing"). Every file we take is a
+# document: route them to DOCUMENT.
+OVERRIDES: dict[str, Any] = {"modalityRouting": {"jpeg": "DOCUMENT", "png": "DOCUMENT"}}
+
+
 class BlueprintRegistry(Protocol):
     def existing(self, names: set[str]) -> dict[str, tuple[str, str]]:
         """name -> (arn, schema JSON) for the blueprints among `names` that exist."""
@@ -104,6 +112,7 @@ class BdaBlueprints:
             projectDescription="IDP document types (doc-configs/), managed by `idp configs publish`",
             projectStage=BLUEPRINT_STAGE,
             standardOutputConfiguration=STANDARD_OUTPUT,
+            overrideConfiguration=OVERRIDES,
             clientToken=hashlib.sha256(name.encode()).hexdigest(),  # a retried create is one project (33-256 chars)
         )
         return str(created["projectArn"]), True
@@ -115,7 +124,8 @@ class BdaBlueprints:
             "project"
         ]
         current = {b["blueprintArn"] for b in project.get("customOutputConfiguration", {}).get("blueprints", [])}
-        if current == set(arns):
+        routing = (project.get("overrideConfiguration") or {}).get("modalityRouting")
+        if current == set(arns) and routing == OVERRIDES["modalityRouting"]:
             return False
         if not apply:
             return True
@@ -126,6 +136,8 @@ class BdaBlueprints:
             customOutputConfiguration={
                 "blueprints": [{"blueprintArn": arn, "blueprintStage": BLUEPRINT_STAGE} for arn in sorted(arns)]
             },
+            # A project made before the routing gets it; its other overrides stay.
+            overrideConfiguration=(project.get("overrideConfiguration") or {}) | OVERRIDES,
         )
         return True
 
