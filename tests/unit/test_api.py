@@ -214,6 +214,20 @@ def test_committed_openapi_matches_the_resolver() -> None:
     assert committed == openapi_json(), "docs/openapi.json drifted: run `uv run idp openapi --output docs/openapi.json`"
 
 
+def test_the_gateways_request_model_comes_from_the_same_schema() -> None:
+    """modules/api's model is generated from the handler's request model, as the OpenAPI document is:
+    one source, so the gateway cannot refuse what the document allows (it did: callback_url: null)."""
+    from idp.openapi import REQUEST_MODEL_PATH, draft4, request_model_json
+
+    committed = (REPO_ROOT / REQUEST_MODEL_PATH).read_text()
+    assert committed == request_model_json(), (
+        "the request model drifted: run `uv run idp openapi --output docs/openapi.json`"
+    )
+    nullable = {"anyOf": [{"type": "string", "maxLength": 5, "format": "uri"}, {"type": "null"}], "title": "T"}
+    assert draft4(nullable) == {"type": ["string", "null"], "maxLength": 5}
+    assert draft4({"const": "x", "type": "string", "examples": ["x"]}) == {"enum": ["x"], "type": "string"}
+
+
 def signed_by(arn: str) -> dict[str, Any]:
     return {"userArn": arn, "accessKey": "AKIA", "accountId": "123456789012"}
 

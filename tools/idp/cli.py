@@ -224,14 +224,17 @@ def samples_generate() -> None:
 def openapi_command(
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
-    """The API's OpenAPI document, generated from the Powertools resolver (committed as docs/openapi.json)."""
-    from idp.openapi import openapi_json  # noqa: PLC0415
+    """The API's OpenAPI document, generated from the Powertools resolver (committed as docs/openapi.json);
+    with --output, API Gateway's request model from the same schema too (modules/api)."""
+    from idp.openapi import REQUEST_MODEL_PATH, openapi_json, request_model_json  # noqa: PLC0415
+    from idp.paths import REPO_ROOT  # noqa: PLC0415
 
     text = openapi_json()
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text)
+        (REPO_ROOT / REQUEST_MODEL_PATH).write_text(request_model_json())
 
 
 @app.command("changes")

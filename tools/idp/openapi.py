@@ -20,6 +20,12 @@ from idp import __version__
 from idp.paths import REPO_ROOT
 
 OPENAPI_PATH = "docs/openapi.json"
+# API Gateway's request model of POST /documents (modules/api reads it), generated from the same schema.
+REQUEST_MODEL_PATH = "modules/api/create-document-request.json"
+# The JSON Schema draft 4 words an API Gateway model may use; annotations (title, examples) are left out.
+DRAFT4_KEYWORDS = frozenset(
+    {"type", "properties", "required", "additionalProperties", "enum", "maxLength", "minLength", "pattern", "items"}
+)
 SIGV4 = "sigv4"
 # How API Gateway describes IAM authorization in OpenAPI (its import/export extension).
 SIGV4_SCHEME: dict[str, Any] = {
@@ -63,20 +69,59 @@ def _drop_validation_error(schema: dict[str, Any]) -> None:
         schema["components"]["schemas"].pop(name, None)
 
 
-def build(doc_configs: Path = REPO_ROOT / "doc-configs") -> dict[str, Any]:
+def resolver_schema() -> dict[str, Any]:
     from presigned_url_generator.app import app  # noqa: PLC0415 - the API handler module
 
-    schema: dict[str, Any] = json.loads(
-        app.get_openapi_json_schema(
-            title="IDP platform API",
-            version=__version__,
-            description=(
-                "Presigned document uploads and document status for the IDP platform. Every request is signed "
-                "with AWS SigV4 (IAM authorization); every error, from the handler or from API Gateway, is "
-                '`{"error", "message", "details"?}`.'
-            ),
+    return dict(
+        json.loads(
+            app.get_openapi_json_schema(
+                title="IDP platform API",
+                version=__version__,
+                description=(
+                    "Presigned document uploads and document status for the IDP platform. Every request is signed "
+                    "with AWS SigV4 (IAM authorization); every error, from the handler or from API Gateway, is "
+                    '`{"error", "message", "details"?}`.'
+                ),
+            )
         )
     )
+
+
+def draft4(node: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic (JSON Schema 2020-12) schema as API Gateway's draft 4: `anyOf [X, null]` becomes X with
+    type [X's type, "null"], `const` an enum of one; `format` is left to the handler (its URI check is
+    RFC 3986 exactly, a gateway's may differ)."""
+    options = node.get("anyOf")
+    if options and {"type": "null"} in options and len(options) == 2:
+        (other,) = [o for o in options if o != {"type": "null"}]
+        converted = draft4(other)
+        return converted | {"type": [converted["type"], "null"]}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "const":
+            out["enum"] = [value]
+        elif key == "properties":
+            out[key] = {name: draft4(child) for name, child in value.items()}
+        elif key == "items":
+            out[key] = draft4(value)
+        elif key in DRAFT4_KEYWORDS:
+            out[key] = value
+    return out
+
+
+def request_model() -> dict[str, Any]:
+    """POST /documents' body as API Gateway validates it: the handler's request model, every type and
+    content type the handler knows (which types are enabled is the handler's answer, not the gateway's)."""
+    request = resolver_schema()["components"]["schemas"]["CreateDocumentRequest"]
+    return {"$schema": "http://json-schema.org/draft-04/schema#", **draft4(request)}
+
+
+def request_model_json() -> str:
+    return json.dumps(request_model(), indent=2, sort_keys=True) + "\n"
+
+
+def build(doc_configs: Path = REPO_ROOT / "doc-configs") -> dict[str, Any]:
+    schema = resolver_schema()
     _drop_validation_error(schema)
     schemas = schema["components"]["schemas"]
     schemas["CreateDocumentRequest"] = _variants(schemas["CreateDocumentRequest"], _content_types_by_type(doc_configs))
