@@ -151,7 +151,9 @@ def check_the_table(result: DemoResult) -> None:
         assert f"✓ {invariant}" in output
     assert re.search(r"BDA throttled [1-9]\d* start call", output)
     assert "document-classifier x2" in output
-    assert re.search(r"callbacks refused while the receiver was down: [1-9]\d*, each retried later", output)
+    refused = re.search(r"callbacks refused while the receiver was down: (\d+), each retried later", output)
+    assert refused is not None
+    assert int(refused.group(1)) >= 2 * len(result.documents)  # two refusals of every callback, all then delivered
     assert "demo: PASS" in output
 
 
@@ -173,7 +175,7 @@ def exercise_the_rest(local: LocalRun, result: DemoResult, api_url: str, github:
         },
     )
     s3.put_object(Bucket=names.input_bucket, Key=created["upload"]["fields"]["key"], Body=b"x" * (10 * 1024 * 1024 + 1))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 150  # 6 attempts, backoff up to 1+2+4+8+16 s, on a loaded machine
     while time.monotonic() < deadline:
         item = ddb.get_item(TableName=names.documents_table, Key={"document_id": {"S": created["document_id"]}})["Item"]
         if item["status"]["S"] == "FAILED" and "dead-lettered" in item.get("callback_status", {}).get("S", ""):

@@ -31,7 +31,7 @@ from idp.local.stack import LOCAL_REGION, LocalRun, Progress, ReadBackError, loc
 from idp_common.status import TERMINAL, DocumentStatus
 
 PROCESSED = {DocumentStatus.COMPLETED.value, DocumentStatus.LOW_CONFIDENCE.value}
-CALLBACK_DOWN_SECONDS = 12.0
+CALLBACK_DOWN_ATTEMPTS = 2
 
 
 class Fault(StrEnum):
@@ -158,8 +158,10 @@ class DemoRun:
         if Fault.BDA_THROTTLING in self.faults:
             self.stack.bda.throttle_first_starts = 1
         if Fault.CALLBACK_DOWN in self.faults:
-            self.receiver.down_for(CALLBACK_DOWN_SECONDS)  # from now: the first callbacks are refused
-            self.events.append(f"callback receiver down for the first {CALLBACK_DOWN_SECONDS:.0f} s (HTTP 503)")
+            self.receiver.down_for_first(CALLBACK_DOWN_ATTEMPTS)
+            self.events.append(
+                f"callback receiver down (HTTP 503) for each callback's first {CALLBACK_DOWN_ATTEMPTS} attempts"
+            )
         if Fault.HANDLER_ERROR in self.faults:
             self.stack.router.faults[self.built.functions["document_classifier"].name] = 2
         return self

@@ -1,11 +1,11 @@
 """A local callback receiver: checks each callback's HMAC signature like a client system would, and
-can be down for a while (HTTP 503), as a client's receiver sometimes is."""
+can be down for a while (HTTP 503), as a client's receiver sometimes is: for the first attempts at
+each document's callback, so every callback meets it down however quick or slow the run is."""
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ class CallbackReceiver:
         self.secret = secret
         self.received: list[Received] = []  # accepted (answered 204, or 401 for a bad signature)
         self.refused: list[dict[str, Any]] = []  # payloads answered 503 while down
-        self._down_until = 0.0
+        self._refuse_first = 0
         self._lock = threading.Lock()
         self._server = LoopbackServer(self._request_handler())
 
@@ -32,8 +32,9 @@ class CallbackReceiver:
     def url(self) -> str:
         return f"{self._server.base_url}/callbacks"
 
-    def down_for(self, seconds: float) -> None:
-        self._down_until = time.monotonic() + seconds
+    def down_for_first(self, attempts: int) -> None:
+        """Answer 503 to the first `attempts` deliveries of each document's callback."""
+        self._refuse_first = attempts
 
     def start(self) -> None:
         self._server.start()
@@ -52,14 +53,17 @@ class CallbackReceiver:
                     payload = json.loads(body)
                 except json.JSONDecodeError:
                     payload = {}
-                if time.monotonic() < receiver._down_until:
-                    with receiver._lock:
+                with receiver._lock:
+                    document = payload.get("document_id")
+                    down = sum(r.get("document_id") == document for r in receiver.refused) < receiver._refuse_first
+                    if down:
                         receiver.refused.append(payload)
+                    else:
+                        receiver.received.append(Received(payload, valid))
+                if down:
                     self.send_response(503)
                     self.end_headers()
                     return
-                with receiver._lock:
-                    receiver.received.append(Received(payload, valid))
                 self.send_response(204 if valid else 401)
                 self.end_headers()
 
