@@ -61,3 +61,19 @@ def test_the_happy_path_is_read_from_the_state_machine() -> None:
     looping = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}}
     with pytest.raises(ReadBackError, match="loops"):
         happy_path(looping)
+
+
+def test_the_summary_speaks_of_one_document_in_the_singular() -> None:
+    """`idp demo --documents 1` printed "1 documents" (#22 row 15)."""
+    from rich.console import Console
+
+    from idp.local.demo import DemoResult, Tracked
+    from idp.local.report import render
+    from idp_common.status import DocumentStatus
+
+    doc = Tracked("passport-en", "passport", DocumentStatus.COMPLETED, status="COMPLETED")
+    console = Console(record=True, width=160)
+    render(DemoResult([doc], 2.0), console)
+    assert "1 document in 2.0 s" in console.export_text()
+    render(DemoResult([doc, doc], 2.0), console)
+    assert "2 documents in 2.0 s" in console.export_text()

@@ -80,6 +80,14 @@ CASES = [
     (["tf", "validate"], {"PATH": "/usr/bin:/bin"}, "terraform not found on PATH", 2),
     (["demo"], {"PATH": "/usr/bin:/bin"}, "terraform not found on PATH", 2),
     (["tf", "lock", "--check"], {"PATH": "/usr/bin:/bin"}, "terraform not found on PATH", 2),
+    # #22 rows 3, 10, 12: refused while the command line is parsed, before any slow work (idp.inputs)
+    (["smoke", "--env", "dev", "--api", "notaurl"], {}, "'notaurl' is not an http(s) URL", 2),
+    (["smoke", "--env", "dev", "--api", "http://127.0.0.1:9", "--expected", "BOGUS"], {}, "not a terminal status", 2),
+    (["smoke", "--env", "nosuch", "--api", "http://127.0.0.1:9"], {}, "'nosuch' is not in live/environments.hcl", 2),
+    (["configs", "publish", "--env", "nosuch"], {}, "'nosuch' is not in live/environments.hcl", 2),
+    (["configs", "publish", "--env", "../etc"], {}, "'../etc' is not in live/environments.hcl", 2),
+    (["plan-comment", "tests", "--env", "nosuch"], {}, "'nosuch' is not in live/environments.hcl", 2),
+    (["demo", "--timeout", "-5"], {}, "-5 is not a number of seconds above 0", 2),
 ]
 
 
@@ -118,3 +126,23 @@ def test_aws_region_alone_is_the_region_as_for_the_aws_cli(monkeypatch: pytest.M
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     CliRunner().invoke(app, ["release", "digests", "--env", "dev", "--placeholders"])
     assert os.environ["AWS_DEFAULT_REGION"] == "eu-west-1"  # AWS_REGION wins
+
+
+@pytest.mark.parametrize("command", ["plan-comment", "plan-verify"])
+def test_a_plan_json_of_the_wrong_shape_is_one_line_not_a_crash(command: str, tmp_path: Path) -> None:
+    """A plan whose resource_changes is a string crashed with AttributeError; for plan-verify that exit
+    meant "plans differ" (#22 row 4)."""
+    unit = tmp_path / "dev" / "api"
+    unit.mkdir(parents=True)
+    (unit / "tfplan.json").write_text('{"format_version": "1.2", "resource_changes": "oops"}')
+    args = (
+        [command, str(tmp_path), "--env", "dev"]
+        if command == "plan-comment"
+        else [command, "--reviewed", str(tmp_path), "--current", str(tmp_path)]
+    )
+    result = idp(*args)
+    lines = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert "resource_changes is a str, not a list" in lines[0]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from idp import inputs
 from idp import lint as lint_gate
 
 if TYPE_CHECKING:
@@ -69,11 +70,15 @@ def demo_command(
     faults: Annotated[
         list[str] | None,
         typer.Option(
-            help="Inject a fault (repeatable): bda-throttling, handler-error, poison-message, duplicate-event, all."
+            help="Inject a fault (repeatable): bda-throttling, handler-error, poison-message, duplicate-event, "
+            "stuck-job, callback-down, all."
         ),
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option(help="Seconds to wait for every document (default scales with N).")
+        float | None,
+        typer.Option(
+            help="Seconds to wait for every document (default scales with N).", callback=inputs.positive_seconds
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option(help="Show the handlers' JSON logs and EMF metrics.")] = False,
     keep: Annotated[
@@ -172,7 +177,9 @@ def configs_validate(
 
 @configs_app.command("publish")
 def configs_publish(
-    env: Annotated[str, typer.Option(help="Environment name (dev, test, prod).")],
+    env: Annotated[
+        str, typer.Option(help="Environment (an entry of live/environments.hcl).", callback=inputs.env_name)
+    ],
     directory: Annotated[Path, typer.Option("--dir", help="The doc-configs folder.")] = Path("doc-configs"),
     project: Annotated[str, typer.Option(help="Project prefix of the resource names.")] = "idp",
     region: Annotated[str | None, typer.Option(help="AWS region (default: the SDK's).")] = None,
@@ -409,7 +416,7 @@ def plan_apply_command(
 @app.command("plan-comment")
 def plan_comment_command(
     plan_dir: Annotated[Path, typer.Argument(help="Terragrunt --json-out-dir: <unit>/tfplan.json files.")],
-    env: Annotated[str, typer.Option(help="Environment the plans are for.")],
+    env: Annotated[str, typer.Option(help="Environment the plans are for.", callback=inputs.env_name)],
     artifact: Annotated[
         str | None, typer.Option(help="The artifact holding the full plans (none: not kept, e.g. a PR's).")
     ] = None,
@@ -489,10 +496,21 @@ def plan_verify_command(
 
 @app.command("smoke")
 def smoke_command(
-    env: Annotated[str, typer.Option(help="Environment under test (for the report).")],
-    api: Annotated[str, typer.Option(help="API base URL (the stage URL).", envvar="IDP_API_URL")],
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the document to finish.")] = 300,
-    expected: Annotated[str, typer.Option(help="Terminal status the sample must reach.")] = "COMPLETED",
+    env: Annotated[
+        str,
+        typer.Option(
+            help="Environment under test (for the report; `local` for idp demo --keep).", callback=inputs.env_or_local
+        ),
+    ],
+    api: Annotated[
+        str, typer.Option(help="API base URL (the stage URL).", envvar="IDP_API_URL", callback=inputs.api_url)
+    ],
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the document to finish.", callback=inputs.positive_seconds)
+    ] = 300,
+    expected: Annotated[
+        str, typer.Option(help="Terminal status the sample must reach.", callback=inputs.terminal_status)
+    ] = "COMPLETED",
     region: Annotated[
         str,
         typer.Option(help="Region to sign for (taken from an execute-api URL when it names one).", envvar="AWS_REGION"),

@@ -344,12 +344,13 @@ def check_invariants(run: DemoRun, docs: list[Tracked]) -> dict[str, tuple[bool,
     for doc in docs:
         got = run.receiver.for_document(doc.document_id) if doc.document_id else []
         if len(got) != 1 or got[0].payload.get("status") != doc.status:
-            wrong.append(f"{doc.label} ({len(got)} callbacks, {[r.payload.get('status') for r in got]})")
+            told = ", ".join(str(r.payload.get("status")) for r in got) or "none"
+            wrong.append(f"{doc.label}: {len(got)} callback(s) ({told}), status {doc.status}")
     results["one signed callback per document, telling its status"] = (
         not unsigned and not wrong,
         f"{len(run.receiver.received)} callbacks, all signatures valid"
         if not unsigned and not wrong
-        else f"bad signatures: {len(unsigned)}; missing/duplicated/wrong: {wrong}",
+        else f"bad signatures: {len(unsigned)}; missing, duplicated or wrong: {'; '.join(wrong)}",
     )
     return results
 
@@ -405,10 +406,13 @@ def run_demo(
             f"event source: {run.esm.batches} batches, {run.esm.failures} failed records",
             f"BDA job-ended events: {run.mappings[1].batches} batches, {run.mappings[1].failures} failed records",
             f"BDA throttled {throttled} start call(s); the state machine retried them",
-            f"callbacks refused while the receiver was down: {len(run.receiver.refused)}, each retried later",
             "failed handler invocations (retried or caught): "
             + (", ".join(f"{name} x{n}" for name, n in sorted(failed_calls.items())) or "none"),
         ]
+        if Fault.CALLBACK_DOWN in faults:
+            events.append(
+                f"callbacks refused while the receiver was down: {len(run.receiver.refused)}, each retried later"
+            )
         result = DemoResult(tracked, time.monotonic() - started, invariants, events)
         if keep is not None:
             keep(result, run.gateway.url, local.endpoint)  # blocks while the person uses the stack

@@ -86,8 +86,9 @@ def render(result: DemoResult, console: Console) -> None:
     for doc in result.documents:
         counts[doc.status] = counts.get(doc.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    count = len(result.documents)
     console.print(
-        f"[bold]{len(result.documents)} documents[/] in {result.elapsed:.1f} s "
+        f"[bold]{count} document{'' if count == 1 else 's'}[/] in {result.elapsed:.1f} s "
         f"({result.throughput:.2f} documents/second): {summary}"
     )
     for event in result.events:

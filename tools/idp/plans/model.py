@@ -137,6 +137,25 @@ class UnitPlan:
         return [r for r in self.resources if r.kind in (Kind.DELETE, Kind.REPLACE)]
 
 
+def shape_problem(raw: dict[str, Any]) -> str | None:
+    """What in a plan JSON is not where `terraform show -json` puts it (the parts this package reads)."""
+    for key in ("resource_changes", "resource_drift"):
+        changes = raw.get(key)
+        if changes is None:
+            continue
+        if not isinstance(changes, list):
+            return f"{key} is a {type(changes).__name__}, not a list"
+        for index, rc in enumerate(changes):
+            if not isinstance(rc, dict) or not isinstance(rc.get("address"), str):
+                return f"{key}[{index}] has no address"
+            if not isinstance(rc.get("change"), dict) or not isinstance(rc["change"].get("actions"), list):
+                return f"{key}[{index}] ({rc['address']}) has no change.actions list"
+    for key in ("output_changes", "variables", "configuration", "planned_values", "prior_state"):
+        if raw.get(key) is not None and not isinstance(raw[key], dict):
+            return f"{key} is a {type(raw[key]).__name__}, not an object"
+    return None
+
+
 def load_dir(directory: Path) -> list[UnitPlan]:
     """Every `<unit>/tfplan.json` under directory, sorted by unit path. Raises ValueError on bad JSON."""
     plans = []
@@ -148,5 +167,8 @@ def load_dir(directory: Path) -> list[UnitPlan]:
             raise ValueError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from exc
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise ValueError(f"{path}: not a `terraform show -json` plan (no format_version)")
+        problem = shape_problem(raw)
+        if problem is not None:
+            raise ValueError(f"{path}: not a `terraform show -json` plan: {problem}")
         plans.append(UnitPlan.from_json(unit, raw))
     return plans
