@@ -22,8 +22,8 @@ dependency "security" {
 dependency "compute" {
   config_path = "../compute"
   mock_outputs = {
-    function_names       = { presigned_url_generator = "mock-presigned-url-generator" }
-    function_invoke_arns = { presigned_url_generator = "arn:aws:apigateway:${local.region.aws_region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${local.where}:function:mock/invocations" }
+    function_names    = { presigned_url_generator = "mock-presigned-url-generator" }
+    alias_invoke_arns = { presigned_url_generator = "arn:aws:apigateway:${local.region.aws_region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${local.where}:function:mock:live/invocations" }
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
@@ -31,7 +31,7 @@ dependency "compute" {
 
 inputs = {
   function_name       = dependency.compute.outputs.function_names["presigned_url_generator"]
-  function_invoke_arn = dependency.compute.outputs.function_invoke_arns["presigned_url_generator"]
+  function_invoke_arn = dependency.compute.outputs.alias_invoke_arns["presigned_url_generator"]
   kms_key_arn         = dependency.security.outputs.kms_key_arn
   authorization       = local.env.api_authorization
   log_retention_days  = local.env.log_retention_days

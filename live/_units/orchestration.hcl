@@ -22,14 +22,14 @@ dependency "security" {
 dependency "compute" {
   config_path = "../compute"
   mock_outputs = {
-    function_arns = { for fn in keys(local.env.functions) : fn => "arn:aws:lambda:${local.where}:function:mock-${replace(fn, "_", "-")}" }
+    alias_arns = { for fn in keys(local.env.functions) : fn => "arn:aws:lambda:${local.where}:function:mock-${replace(fn, "_", "-")}:live" }
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
 }
 
 inputs = {
-  function_arns      = dependency.compute.outputs.function_arns
+  function_arns      = dependency.compute.outputs.alias_arns
   kms_key_arn        = dependency.security.outputs.kms_key_arn
   log_retention_days = local.env.log_retention_days
   log_level          = local.env.state_machine_logging

@@ -14,8 +14,14 @@ variable "function_name" {
 }
 
 variable "function_invoke_arn" {
-  description = "Invoke ARN of presigned_url_generator (from the compute unit)."
+  description = "Invoke ARN of presigned_url_generator's `live` alias (the compute unit's alias_invoke_arns)."
   type        = string
+}
+
+variable "function_alias" {
+  description = "The alias the integration invokes (the permission is granted on it)."
+  type        = string
+  default     = "live"
 }
 
 variable "authorization" {

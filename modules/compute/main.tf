@@ -98,6 +98,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:no function is invoked asynchronously with a payload to lose: API/Step Functions/SQS are synchronous and the schedules carry none
 
   function_name                  = module.names.functions[each.key]
+  publish                        = true # a version per change: callers invoke the `live` alias, never $LATEST
   role                           = var.role_arns[each.key]
   package_type                   = "Image"
   image_uri                      = "${var.repository_urls[each.key]}@${var.image_digests[each.key]}"
@@ -130,9 +131,21 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_cloudwatch_log_group.function]
 }
 
+# The alias every caller invokes - the SQS event source mappings, the schedules, the state machine's
+# tasks and the API's integration - so what runs is always a published, immutable version. Terraform
+# points it at the version it published (all at once).
+resource "aws_lambda_alias" "live" {
+  for_each = var.functions
+
+  name             = "live"
+  description      = "The version every caller invokes."
+  function_name    = aws_lambda_function.this[each.key].function_name
+  function_version = aws_lambda_function.this[each.key].version
+}
+
 resource "aws_lambda_event_source_mapping" "intake" {
   event_source_arn                   = var.intake_queue_arn
-  function_name                      = aws_lambda_function.this["sqs_poller"].arn
+  function_name                      = aws_lambda_alias.live["sqs_poller"].arn
   batch_size                         = 10
   maximum_batching_window_in_seconds = 5
   function_response_types            = ["ReportBatchItemFailures"]
@@ -145,7 +158,7 @@ resource "aws_lambda_event_source_mapping" "intake" {
 # BDA's job-ended events resume the executions waiting for them (bda_orchestrator, task tokens).
 resource "aws_lambda_event_source_mapping" "bda_events" {
   event_source_arn        = var.bda_events_queue_arn
-  function_name           = aws_lambda_function.this["bda_orchestrator"].arn
+  function_name           = aws_lambda_alias.live["bda_orchestrator"].arn
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
 }
@@ -153,7 +166,7 @@ resource "aws_lambda_event_source_mapping" "bda_events" {
 # Queued callbacks, delivered by status_updater (retries and backoff: idp_common.callback_queue).
 resource "aws_lambda_event_source_mapping" "callbacks" {
   event_source_arn        = var.callbacks_queue_arn
-  function_name           = aws_lambda_function.this["status_updater"].arn
+  function_name           = aws_lambda_alias.live["status_updater"].arn
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
 }
@@ -170,7 +183,7 @@ resource "aws_cloudwatch_event_target" "schedule" {
   for_each = local.scheduled
 
   rule = aws_cloudwatch_event_rule.schedule[each.key].name
-  arn  = aws_lambda_function.this[each.key].arn
+  arn  = aws_lambda_alias.live[each.key].arn
 }
 
 resource "aws_lambda_permission" "schedule" {
@@ -179,6 +192,7 @@ resource "aws_lambda_permission" "schedule" {
   statement_id  = "AllowEventBridgeSchedule"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this[each.key].function_name
+  qualifier     = aws_lambda_alias.live[each.key].name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.schedule[each.key].arn
 }

@@ -9,7 +9,7 @@ variable "environment" {
 }
 
 variable "function_arns" {
-  description = "Function ARN per key (from the compute unit); the state machine's tasks call five of them."
+  description = "The ARN each task invokes per function key: the function's `live` alias (the compute unit's alias_arns); the state machine's tasks call five of them."
   type        = map(string)
 }
 

@@ -283,3 +283,30 @@ def test_a_task_failure_keeps_its_cause(server: LocalAwsServer, monkeypatch: pyt
         "Error": "BdaJobFailedError",
         "Cause": "BDA job ended ClientError: corrupt",
     }
+
+
+def test_a_mapping_made_for_an_alias_keeps_invoking_the_alias(server: LocalAwsServer) -> None:
+    """Plain moto answered FunctionArn `...:fix-alias:1` (the version the alias pointed at): Terraform
+    would plan a change forever, and the mapping would stay on that version after the alias moved."""
+    sqs, lam = client(server, "sqs"), client(server, "lambda")
+    url = sqs.create_queue(QueueName="fix-alias-queue")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    role = client(server, "iam").create_role(RoleName="fix-alias", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(
+        FunctionName="fix-alias",
+        Role=role,
+        PackageType="Image",
+        Code={"ImageUri": f"123456789012.dkr.ecr.{REGION}.amazonaws.com/fix:latest"},
+        Publish=True,
+    )
+    alias = lam.create_alias(FunctionName="fix-alias", Name="live", FunctionVersion="1")["AliasArn"]
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=alias, BatchSize=10)
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["FunctionArn"] == alias
+    by_name = lam.create_event_source_mapping(
+        EventSourceArn=sqs.get_queue_attributes(
+            QueueUrl=sqs.create_queue(QueueName="fix-alias-queue-2")["QueueUrl"], AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"],
+        FunctionName="fix-alias:live",
+        BatchSize=10,
+    )
+    assert lam.get_event_source_mapping(UUID=by_name["UUID"])["FunctionArn"] == alias

@@ -39,3 +39,19 @@ def test_two_functions_that_disagree_on_a_variable_stop_the_run() -> None:
     )
     with pytest.raises(ReadBackError, match="DOCUMENTS_TABLE differs"):
         stack.environment()
+
+
+def test_a_caller_that_invokes_latest_or_a_version_stops_the_run() -> None:
+    """Every caller invokes the `live` alias (#21): one read back naming the function or a version fails."""
+    from idp.local.lambda_router import function_name_of
+    from idp.local.stack import _invokes_live
+
+    live = "arn:aws:lambda:eu-west-1:123456789012:function:idp-local-sqs-poller:live"
+    by_arn = {live: "sqs_poller"}
+    _invokes_live(by_arn, live, "the intake mapping")
+    for target in (live.removesuffix(":live"), live.replace(":live", ":3")):
+        with pytest.raises(ReadBackError, match="not a function's 'live' alias"):
+            _invokes_live(by_arn, target, "the intake mapping")
+    assert {function_name_of(t) for t in (live, live.removesuffix(":live"), "idp-local-sqs-poller:live")} == {
+        "idp-local-sqs-poller"
+    }

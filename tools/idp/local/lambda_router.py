@@ -60,6 +60,14 @@ class LocalContext:
         return 300_000
 
 
+def function_name_of(target: str) -> str:
+    """The function a name, `name:qualifier` or ARN (`arn:aws:lambda:<region>:<account>:function:<name>[:<alias
+    or version>]`) invokes: every caller names the `live` alias, the handler is the function's."""
+    if target.startswith("arn:"):
+        return target.split(":")[6]
+    return target.split(":", 1)[0]
+
+
 class LambdaRouter:
     """function name -> handler; installed into moto for as long as the router is active."""
 
@@ -85,8 +93,7 @@ class LambdaRouter:
             return False
 
     def invoke(self, function_name: str, body: str | bytes | None, response_headers: dict[str, str]) -> bytes:
-        name = function_name.rsplit(":", 1)[-1] if function_name.startswith("arn:") else function_name
-        name = name.split(":", 1)[0]
+        name = function_name_of(function_name)
         handler = self._handlers.get(name)
         if handler is None:
             response_headers["x-amz-function-error"] = "Unhandled"

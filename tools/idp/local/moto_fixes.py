@@ -21,6 +21,7 @@
 | `ecr_manifest_digest` | digest = hash of the layers' digests (layer-less ones alike) | SHA-256 of the manifest |
 | `events_schedule_rules_match_no_event` | a schedule rule matches any event (500 on Lambda) | only its schedule runs |
 | `sfn_task_failure_cause` | drops `SendTaskFailure`'s `cause` | the Catch sees it as `Cause` |
+| `lambda_esm_keeps_alias_arn` | maps an alias to its version (`FunctionArn` `…:1`) | keeps the alias ARN (`…:live`) |
 """
 
 from __future__ import annotations
@@ -392,6 +393,30 @@ def sfn_task_failure_cause() -> None:
         return EmptyResult()
 
     setattr(StepFunctionResponse, "send_task_failure", send_task_failure)  # noqa: B010
+
+
+@fix
+def lambda_esm_keeps_alias_arn() -> None:
+    """A mapping made for an alias invokes the alias (whatever version it points at later): AWS keeps
+    the alias-qualified ARN as its FunctionArn; moto resolved it to the version it pointed at then."""
+    from moto.awslambda.models import LambdaBackend  # noqa: PLC0415
+
+    plain = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        requested = str(spec.get("FunctionName", ""))
+        mapping = plain(self, spec)
+        base = mapping.function_arn.rsplit(":", 1)[0] if mapping.function_arn.count(":") > 6 else mapping.function_arn
+        if requested.startswith("arn:") and requested.count(":") == 7:
+            qualified = requested
+        elif not requested.startswith("arn:") and ":" in requested:
+            qualified = f"{base}:{requested.split(':', 1)[1]}"
+        else:
+            return mapping
+        mapping.function_arn = qualified
+        return mapping
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
 
 
 def install() -> list[str]:

@@ -137,6 +137,14 @@ class Built:
         return merged
 
 
+LIVE_ALIAS = "live"
+
+
+def _invokes_live(by_arn: Mapping[str, str], target: str, caller: str) -> None:
+    if target not in by_arn:
+        raise ReadBackError(f"{caller} invokes {target}, not a function's {LIVE_ALIAS!r} alias")
+
+
 def _queue_url(sqs: Any, arn: str) -> str:
     return str(sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"])
 
@@ -152,10 +160,13 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
         functions[key] = Function(key, name, config["Role"].rsplit("/", 1)[-1], environment)
     if set(functions) != set(FUNCTIONS):
         raise ReadBackError(f"functions built: {sorted(functions)}, handlers: {sorted(FUNCTIONS)}")
-    by_arn = {lam.get_function(FunctionName=f.name)["Configuration"]["FunctionArn"]: f.key for f in functions.values()}
+    # Every caller invokes a function's `live` alias (modules/compute): what the run wires is read from
+    # the callers as applied, and one that names $LATEST or a version stops the run.
+    by_arn = {lam.get_alias(FunctionName=f.name, Name=LIVE_ALIAS)["AliasArn"]: f.key for f in functions.values()}
 
     sources: dict[str, EventSource] = {}
     for mapping in paginate(lam, "list_event_source_mappings", "EventSourceMappings"):
+        _invokes_live(by_arn, mapping["FunctionArn"], f"the event source mapping of {mapping['EventSourceArn']}")
         source = EventSource(
             queue_url=_queue_url(sqs, mapping["EventSourceArn"]),
             queue_arn=mapping["EventSourceArn"],
@@ -174,7 +185,15 @@ def read_back(client: Callable[[str], Any], outputs: Mapping[str, Any], names: N
     dlq_url = _queue_url(sqs, json.loads(redrive["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"])
 
     state_machine_arn = outputs["orchestration__state_machine_arn"]
-    client("stepfunctions").describe_state_machine(stateMachineArn=state_machine_arn)  # it exists as applied
+    events = client("events")
+    for rule in paginate(events, "list_rules", "Rules", NamePrefix=f"{names.prefix}-"):
+        for target in paginate(events, "list_targets_by_rule", "Targets", Rule=rule["Name"]):
+            if ":function:" in target["Arn"]:
+                _invokes_live(by_arn, target["Arn"], f"the schedule {rule['Name']}")
+    machine = client("stepfunctions").describe_state_machine(stateMachineArn=state_machine_arn)
+    for name, state in json.loads(machine["definition"])["States"].items():
+        if str(state.get("Resource", "")).startswith("arn:aws:states:::lambda:invoke"):
+            _invokes_live(by_arn, state["Parameters"]["FunctionName"], f"the state machine's {name}")
     secret_ids = {
         f.environment["CALLBACK_SECRET_ID"] for f in functions.values() if "CALLBACK_SECRET_ID" in f.environment
     }
@@ -227,8 +246,7 @@ def _routes(methods: list[tuple[str, str, dict[str, Any]]], by_arn: dict[str, st
         uri = detail.get("methodIntegration", {}).get("uri", "")
         # arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function arn>/invocations
         target = uri.split("/functions/", 1)[-1].removesuffix("/invocations")
-        if target not in by_arn:
-            raise ReadBackError(f"{method} {path} integrates {uri!r}, not one of the functions")
+        _invokes_live(by_arn, target, f"{method} {path}")
         routes.append(ApiRoute(method, path, detail.get("authorizationType", "NONE"), by_arn[target]))
     return tuple(sorted(routes, key=lambda r: (r.path, r.method)))
 
