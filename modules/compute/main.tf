@@ -126,6 +126,10 @@ resource "aws_lambda_function" "this" {
   logging_config {
     log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.function[each.key].name
+    # AWS's defaults for JSON logs, said explicitly: left unset, the provider sees them change on every
+    # plan and, with publish, plans a new version each time. System INFO keeps the REPORT lines.
+    application_log_level = "INFO"
+    system_log_level      = "INFO"
   }
 
   depends_on = [aws_cloudwatch_log_group.function]
