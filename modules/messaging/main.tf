@@ -16,11 +16,9 @@ locals {
   # The intake queue's ARN from its name: both queues get their policies when they are created, not
   # through separate policy resources - the provider waits ~25 s for every SQS attribute change to
   # propagate, and separate resources put two more of those waits on every first apply's longest chain.
-  sqs_head       = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}"
-  intake_arn     = "${local.sqs_head}:${module.names.intake_queue}"
-  bda_events_arn = "${local.sqs_head}:${module.names.bda_events_queue}"
-  callbacks_arn  = "${local.sqs_head}:${module.names.callbacks_queue}"
-  bda_rule_arn   = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:rule/${module.names.bda_events_rule}"
+  sqs_head     = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}"
+  intake_arn   = "${local.sqs_head}:${module.names.intake_queue}"
+  bda_rule_arn = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:rule/${module.names.bda_events_rule}"
 }
 
 resource "aws_sqs_queue" "dlq" {
@@ -142,108 +140,94 @@ resource "aws_cloudwatch_event_rule" "bda_job_ended" {
 resource "aws_cloudwatch_event_target" "bda_job_ended" {
   rule      = aws_cloudwatch_event_rule.bda_job_ended.name
   target_id = "bda-events-queue"
-  arn       = aws_sqs_queue.bda_events.arn
-}
-
-resource "aws_sqs_queue" "bda_events_dlq" {
-  name                              = module.names.bda_events_dlq
-  message_retention_seconds         = var.dlq_retention_seconds
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 300
-
-  redrive_allow_policy = jsonencode({
-    redrivePermission = "byQueue"
-    sourceQueueArns   = [local.bda_events_arn]
-  })
-}
-
-resource "aws_sqs_queue" "bda_events" {
-  name                              = module.names.bda_events_queue
-  visibility_timeout_seconds        = 6 * var.bda_consumer_timeout_seconds
-  receive_wait_time_seconds         = 20
-  message_retention_seconds         = 86400 # an event older than a day has no execution left to resume
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 300
-
-  redrive_policy = jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.bda_events_dlq.arn
-    maxReceiveCount     = var.max_receive_count
-  })
-
-  policy = data.aws_iam_policy_document.bda_events.json
-}
-
-data "aws_iam_policy_document" "bda_events" {
-  statement {
-    sid       = "EventBridgeRule"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.bda_events_arn]
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [local.bda_rule_arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [local.bda_events_arn]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  arn       = aws_sqs_queue.worker["bda_events"].arn
 }
 
 # --- document callbacks --------------------------------------------------------------------------
 # Every function that ends a document queues its callback here; status_updater delivers it, one
 # attempt per receive, and delays a failed one with backoff and jitter. After callback_max_attempts
 # receives the message moves to the DLQ (the document's record says so).
-resource "aws_sqs_queue" "callbacks_dlq" {
-  name                              = module.names.callbacks_dlq
+
+# --- the queues a function consumes besides the intake: each with its DLQ, KMS, TLS only -----------
+locals {
+  worker_queues = {
+    bda_events = {
+      name       = module.names.bda_events_queue
+      dlq        = module.names.bda_events_dlq
+      visibility = 6 * var.bda_consumer_timeout_seconds
+      retention  = 86400 # an event older than a day has no execution left to resume
+      receives   = var.max_receive_count
+      rule       = local.bda_rule_arn # the EventBridge rule that may send to it
+    }
+    callbacks = {
+      name       = module.names.callbacks_queue
+      dlq        = module.names.callbacks_dlq
+      visibility = 6 * var.callback_consumer_timeout_seconds
+      retention  = 345600
+      receives   = var.callback_max_attempts # each receive is one delivery attempt
+      rule       = null
+    }
+  }
+}
+
+resource "aws_sqs_queue" "worker_dlq" {
+  for_each = local.worker_queues
+
+  name                              = each.value.dlq
   message_retention_seconds         = var.dlq_retention_seconds
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
 
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
-    sourceQueueArns   = [local.callbacks_arn]
+    sourceQueueArns   = ["${local.sqs_head}:${each.value.name}"]
   })
 }
 
-resource "aws_sqs_queue" "callbacks" {
-  name                              = module.names.callbacks_queue
-  visibility_timeout_seconds        = 6 * var.callback_consumer_timeout_seconds
+resource "aws_sqs_queue" "worker" {
+  for_each = local.worker_queues
+
+  name                              = each.value.name
+  visibility_timeout_seconds        = each.value.visibility
   receive_wait_time_seconds         = 20
-  message_retention_seconds         = 345600
+  message_retention_seconds         = each.value.retention
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
 
   redrive_policy = jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.callbacks_dlq.arn
-    maxReceiveCount     = var.callback_max_attempts
+    deadLetterTargetArn = aws_sqs_queue.worker_dlq[each.key].arn
+    maxReceiveCount     = each.value.receives
   })
 
-  policy = data.aws_iam_policy_document.callbacks.json
+  policy = data.aws_iam_policy_document.worker[each.key].json
 }
 
-data "aws_iam_policy_document" "callbacks" {
+data "aws_iam_policy_document" "worker" {
+  for_each = local.worker_queues
+
+  dynamic "statement" {
+    for_each = each.value.rule == null ? [] : [each.value.rule]
+    content {
+      sid       = "EventBridgeRule"
+      actions   = ["sqs:SendMessage"]
+      resources = ["${local.sqs_head}:${each.value.name}"]
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [statement.value]
+      }
+    }
+  }
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["sqs:*"]
-    resources = [local.callbacks_arn]
+    resources = ["${local.sqs_head}:${each.value.name}"]
     principals {
       type        = "*"
       identifiers = ["*"]

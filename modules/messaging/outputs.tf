@@ -30,25 +30,25 @@ output "dlq_name" {
 
 output "bda_events_queue_arn" {
   description = "Queue of BDA's job-ended events (event source of bda_orchestrator)."
-  value       = aws_sqs_queue.bda_events.arn
+  value       = aws_sqs_queue.worker["bda_events"].arn
 }
 
 output "bda_events_dlq_name" {
   description = "Dead-letter queue of the BDA events queue."
-  value       = aws_sqs_queue.bda_events_dlq.name
+  value       = aws_sqs_queue.worker_dlq["bda_events"].name
 }
 
 output "callbacks_queue_arn" {
   description = "Queue of document callbacks (event source of status_updater)."
-  value       = aws_sqs_queue.callbacks.arn
+  value       = aws_sqs_queue.worker["callbacks"].arn
 }
 
 output "callbacks_queue_url" {
   description = "Queue of document callbacks (every function that ends a document sends to it)."
-  value       = aws_sqs_queue.callbacks.id
+  value       = aws_sqs_queue.worker["callbacks"].id
 }
 
 output "callbacks_dlq_name" {
   description = "Dead-letter queue of callbacks never delivered."
-  value       = aws_sqs_queue.callbacks_dlq.name
+  value       = aws_sqs_queue.worker_dlq["callbacks"].name
 }
