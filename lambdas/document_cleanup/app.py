@@ -16,6 +16,7 @@ from idp_common.callback_queue import CallbackQueue
 from idp_common.cleanup import Deadlines, run_cleanup
 from idp_common.config_cache import ConfigCache
 from idp_common.documents import DocumentStore, utcnow
+from idp_common.flow import execution_arn
 from idp_common.observability import tools
 from idp_common.settings import CleanupSettings
 
@@ -36,7 +37,7 @@ def release(document_id: str, reason: str) -> None:
     """Stop an overdue document's execution (named by its id) and give back its BDA slot."""
     s = settings()
     sfn = aws.client("stepfunctions")
-    execution = f"{s.state_machine_arn.replace(':stateMachine:', ':execution:')}:{document_id}"
+    execution = execution_arn(s.state_machine_arn, document_id)
     with contextlib.suppress(sfn.exceptions.ExecutionDoesNotExist):  # never started: stuck before the flow
         sfn.stop_execution(executionArn=execution, error="DocumentOverdue", cause=reason[:32768])
     give_back(aws.client("dynamodb"), s.documents_table, document_id)

@@ -38,6 +38,11 @@ class BdaJobStatus(StrEnum):
     CLIENT_ERROR = "ClientError"
 
 
+FAILED_STATUSES = frozenset(
+    {BdaJobStatus.CLIENT_ERROR, BdaJobStatus.SERVICE_ERROR}
+)  # the job has ended, unsuccessfully
+
+
 @dataclass(frozen=True)
 class BdaJob:
     status: BdaJobStatus

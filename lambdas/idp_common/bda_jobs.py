@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from idp_common import s3uri, uploads
-from idp_common.bda import BdaGateway, BdaJob, BdaJobStatus, JobEnded, job_id_of
+from idp_common.bda import FAILED_STATUSES, BdaGateway, BdaJob, BdaJobStatus, JobEnded, job_id_of
 from idp_common.bda_slots import BdaSlots
 from idp_common.documents import DocumentStore
 from idp_common.errors import BdaCapacityError, BdaDeadlineError, BdaJobFailedError
@@ -90,7 +90,7 @@ class BdaJobs:
                 output = step_of(arn, job).model_dump_json()
                 self.sfn.send_task_success(taskToken=record.bda_task_token, output=output)
                 return Resumed.SUCCEEDED
-            if job.status in {BdaJobStatus.CLIENT_ERROR, BdaJobStatus.SERVICE_ERROR}:
+            if job.status in FAILED_STATUSES:
                 self.sfn.send_task_failure(
                     taskToken=record.bda_task_token, error=BdaJobFailedError.__name__, cause=failure_cause(job)[:32768]
                 )
@@ -113,7 +113,7 @@ class BdaJobs:
         job = self.bda.status(arn)
         if job.status is BdaJobStatus.SUCCESS:
             return step_of(arn, job)
-        if job.status in {BdaJobStatus.CLIENT_ERROR, BdaJobStatus.SERVICE_ERROR}:
+        if job.status in FAILED_STATUSES:
             raise BdaJobFailedError(failure_cause(job))
         raise BdaDeadlineError(
             f"BDA job {job_id_of(arn)} had not ended {request.deadline_seconds} s after it started "

@@ -11,6 +11,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+def execution_arn(state_machine_arn: str, document_id: str) -> str:
+    """A document's execution: sqs_poller names each execution after its document (idempotent starts)."""
+    return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{document_id}"
+
+
 class Payload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 

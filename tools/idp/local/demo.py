@@ -28,6 +28,7 @@ from idp.local.lambda_router import LocalContext, invoking
 from idp.local.receiver import CallbackReceiver
 from idp.local.samples import SAMPLES, SAMPLES_DIR, Sample
 from idp.local.stack import LOCAL_REGION, LocalRun, Progress, ReadBackError, local_stack
+from idp_common.flow import execution_arn
 from idp_common.status import TERMINAL, DocumentStatus
 
 PROCESSED = {DocumentStatus.COMPLETED.value, DocumentStatus.LOW_CONFIDENCE.value}
@@ -265,7 +266,7 @@ class DemoRun:
     def count_transitions(self, tracked: Tracked) -> None:
         """How many states the document's execution entered (execution name = document id)."""
         sfn = self.stack.client("stepfunctions")
-        arn = f"{self.built.state_machine_arn.replace(':stateMachine:', ':execution:')}:{tracked.document_id}"
+        arn = execution_arn(self.built.state_machine_arn, tracked.document_id)
         try:
             pages = sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
             events = [event for page in pages for event in page["events"]]
