@@ -2,8 +2,11 @@
 
 StartExtraction (waitForTaskToken) calls `start`: the task token goes on the document's record
 before the job starts, so the job's ended event can never arrive before the token is there; the job
-starts only with one of the env's slots (idp_common.bda_slots), else BdaCapacityError makes the
-state machine retry the start later. Every way a job ends gives its slot back.
+starts only with one of the env's slots (idp_common.bda_slots). No slot, or BDA throttling the start,
+is a wait, not a fault: the invocation fails the task itself (SendTaskFailure with BdaCapacityError /
+BdaThrottledError, which the task's Retry waits on) and succeeds - so the function's error rate, which
+stops a release's traffic shift (modules/monitoring), counts faults only. Every way a job ends gives
+its slot back.
 BDA's ended event (EventBridge -> SQS -> bda_orchestrator) calls `ended`: it reads the job's status
 from BDA and resumes the waiting task with SendTaskSuccess / SendTaskFailure. At the execution's
 deadline, `overdue` asks BDA once (the event is delivered best effort) and either goes on or fails.
@@ -22,13 +25,14 @@ from idp_common import s3uri, uploads
 from idp_common.bda import FAILED_STATUSES, BdaGateway, BdaJob, BdaJobStatus, JobEnded, job_id_of
 from idp_common.bda_slots import BdaSlots
 from idp_common.documents import DocumentStore
-from idp_common.errors import BdaCapacityError, BdaDeadlineError, BdaJobFailedError
+from idp_common.errors import BdaCapacityError, BdaDeadlineError, BdaJobFailedError, BdaThrottledError
 from idp_common.flow import BdaOverdue, BdaStart, BdaStep
 from idp_common.status import DocumentStatus
 
 # SendTask* answers for a task that is no longer waiting (it timed out, the execution ended): the
 # event came too late, and there is nothing left to resume.
 GONE = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
+WAITING = "WAITING"  # no job started: the task was failed with the wait's error, its Retry starts again
 
 
 class Resumed(StrEnum):
@@ -56,6 +60,13 @@ class BdaJobs:
     slots: BdaSlots
 
     def start(self, request: BdaStart) -> BdaStep:
+        try:
+            return self._start(request)
+        except (BdaCapacityError, BdaThrottledError) as exc:
+            self.sfn.send_task_failure(taskToken=request.task_token, error=type(exc).__name__, cause=str(exc)[:32768])
+            return BdaStep(invocation_arn=None, status=WAITING)
+
+    def _start(self, request: BdaStart) -> BdaStep:
         document_id = request.document_id
         self.store.track_bda(document_id, bda_task_token=request.task_token)
         if not self.slots.take(document_id):

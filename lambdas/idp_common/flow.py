@@ -49,7 +49,7 @@ class BdaOverdue(Payload):
 
 
 class BdaStep(Payload):
-    invocation_arn: str
+    invocation_arn: str | None  # None: no job started (WAITING)
     status: str
     output_uri: str | None = None
     error: str | None = None

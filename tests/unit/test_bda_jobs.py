@@ -15,14 +15,12 @@ from botocore.stub import ANY, Stubber
 from idp.local.bda_double import ReplayBda, load_recordings
 from idp.local.samples import SAMPLES_DIR
 from idp_common.bda import BdaJobStatus, JobEnded, job_id_of
-from idp_common.bda_jobs import BdaJobs, Resumed, job_ended_event
+from idp_common.bda_jobs import WAITING, BdaJobs, Resumed, job_ended_event
 from idp_common.bda_slots import BdaSlots
 from idp_common.documents import DocumentRecord, DocumentStore, iso, utcnow
 from idp_common.errors import (
-    BdaCapacityError,
     BdaDeadlineError,
     BdaJobFailedError,
-    BdaThrottledError,
     TransitionRejectedError,
 )
 from idp_common.flow import BdaOverdue, BdaStart
@@ -101,7 +99,9 @@ def start(stack: Stack, jobs: BdaJobs, record: DocumentRecord) -> str:
         key=record.object_key,
         task_token=TOKEN,
     )
-    return jobs.start(request).invocation_arn
+    arn = jobs.start(request).invocation_arn
+    assert arn is not None
+    return arn
 
 
 def ended_event_of(bda: ReplayBda, document_id: str) -> JobEnded:
@@ -293,6 +293,19 @@ def test_slots_bound_the_jobs_in_flight_and_a_retried_start_takes_none_more(stac
     assert slots.take("d")
 
 
+def waits(jobs: BdaJobs, sfn: Any, record: DocumentRecord, error: str) -> None:
+    """The start waits: it fails its own task with `error` (the task's Retry waits on it; the request
+    is checked against Step Functions' model) and the invocation succeeds - no Lambda error."""
+    request = BdaStart(
+        action="start", document_id=record.document_id, bucket="b", key=record.object_key, task_token=TOKEN
+    )
+    with Stubber(sfn) as stub:
+        stub.add_response("send_task_failure", {}, {"taskToken": TOKEN, "error": error, "cause": ANY})
+        step = jobs.start(request)
+        stub.assert_no_pending_responses()
+    assert (step.status, step.invocation_arn) == (WAITING, None)
+
+
 def test_a_start_beyond_the_bound_waits_and_a_failed_start_gives_its_slot_back(
     stack: Stack, bda: ReplayBda, sfn: Any
 ) -> None:
@@ -300,14 +313,12 @@ def test_a_start_beyond_the_bound_waits_and_a_failed_start_gives_its_slot_back(
     first, second = new_document(stack, "passport-en"), new_document(stack, "passport-fr")
     bda.stuck.add(first.document_id)
     start(stack, jobs, first)
-    with pytest.raises(BdaCapacityError, match="all 1 BDA job slots are taken"):
-        start(stack, jobs, second)
+    waits(jobs, sfn, second, "BdaCapacityError")
     assert bda.starts == [first.document_id]  # the second never reached BDA
     with pytest.raises(BdaDeadlineError):
         jobs.overdue(BdaOverdue(action="overdue", document_id=first.document_id, deadline_seconds=6))
     bda.throttle_first_starts = 1
-    with pytest.raises(BdaThrottledError):
-        start(stack, jobs, second)  # the slot was free (overdue gave it back); BDA throttled the start
+    waits(jobs, sfn, second, "BdaThrottledError")  # the slot was free (overdue gave it back); BDA throttled
     assert jobs.slots.holders() == set()  # ... and the slot went back with it
     start(stack, jobs, second)
     assert jobs.slots.holders() == {second.document_id}
