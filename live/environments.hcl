@@ -10,10 +10,29 @@
 # env applies a plan no one approved (the PR showed a plan made before the merge, without the new
 # images, and other merges or drift may have changed it since). Set false knowingly.
 # wait_timer: minutes between the approval and the apply.
+# traffic: how the release's new function versions take the traffic after the apply (`idp traffic
+# shift`, docs/adr/0004): all-at-once, canary (percent for every_minutes, then all) or linear (percent
+# more every every_minutes); then bake_minutes watching. Any of the env's alarms in ALARM, or a new
+# version failing above 10 % of its invocations, returns all traffic to the previous versions.
 locals {
   environments = [
-    { name = "dev", protected = true, wait_timer = 0 },
-    { name = "test", protected = true, wait_timer = 0 },
-    { name = "prod", protected = true, wait_timer = 10 },
+    {
+      name       = "dev"
+      protected  = true
+      wait_timer = 0
+      traffic    = { shift = "all-at-once", percent = 100, every_minutes = 0, bake_minutes = 2 }
+    },
+    {
+      name       = "test"
+      protected  = true
+      wait_timer = 0
+      traffic    = { shift = "canary", percent = 10, every_minutes = 5, bake_minutes = 5 }
+    },
+    {
+      name       = "prod"
+      protected  = true
+      wait_timer = 10
+      traffic    = { shift = "linear", percent = 10, every_minutes = 1, bake_minutes = 10 }
+    },
   ]
 }

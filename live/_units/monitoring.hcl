@@ -59,6 +59,7 @@ dependency "api" {
 inputs = {
   kms_key_arn       = dependency.security.outputs.kms_key_arn
   function_names    = dependency.compute.outputs.function_names
+  function_timeouts = { for k, f in local.env.functions : k => f.timeout }
   dlq_name          = dependency.messaging.outputs.dlq_name
   state_machine_arn = dependency.orchestration.outputs.state_machine_arn
   api_name          = dependency.api.outputs.rest_api_name

@@ -137,7 +137,9 @@ resource "aws_lambda_function" "this" {
 
 # The alias every caller invokes - the SQS event source mappings, the schedules, the state machine's
 # tasks and the API's integration - so what runs is always a published, immutable version. Terraform
-# points it at the version it published (all at once).
+# creates it on the first version and publishes the later ones; moving it is the traffic shift's
+# (`idp traffic shift` after the apply, docs/adr/0004): Terraform ignores the version, the weights and
+# the description the shift writes, so a plan never undoes a shift or a rollback.
 resource "aws_lambda_alias" "live" {
   for_each = var.functions
 
@@ -145,6 +147,10 @@ resource "aws_lambda_alias" "live" {
   description      = "The version every caller invokes."
   function_name    = aws_lambda_function.this[each.key].function_name
   function_version = aws_lambda_function.this[each.key].version
+
+  lifecycle {
+    ignore_changes = [function_version, routing_config, description]
+  }
 }
 
 resource "aws_lambda_event_source_mapping" "intake" {

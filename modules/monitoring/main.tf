@@ -1,4 +1,5 @@
-# Alarm topic, alarms (DLQ depth, Lambda errors/throttles, failed executions, API 5xx), dashboard.
+# Alarm topic, alarms (per function: error rate, throttles, p95 duration; the flow: DLQ depth, failed
+# executions, overdue documents, API 5xx), dashboard. A release's traffic shift stops on any of them.
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 
@@ -38,9 +39,20 @@ locals {
       threshold   = 1, comparison = "GreaterThanOrEqualToThreshold"
     }
   }
+  # Per function, over every version: throttles, and p95 duration near the timeout. The error rate is
+  # its own alarm (metric math). One-minute periods: a release's traffic shift stops on any of them.
   lambda_alarms = merge(
-    { for k, name in var.function_names : "${k}-errors" => { function = name, metric = "Errors" } },
-    { for k, name in var.function_names : "${k}-throttles" => { function = name, metric = "Throttles" } },
+    { for k, name in var.function_names : "${k}-throttles" => {
+      function    = name, metric = "Throttles", statistic = "Sum", extended_statistic = null, threshold = 1,
+      comparison  = "GreaterThanOrEqualToThreshold",
+      description = "Throttles of ${name}: invocations refused for concurrency (work waits or is retried)."
+    } },
+    { for k, name in var.function_names : "${k}-duration-p95" => {
+      function    = name, metric = "Duration", statistic = null, extended_statistic = "p95",
+      threshold   = var.function_timeouts[k] * 1000 * var.duration_alarm_fraction,
+      comparison  = "GreaterThanThreshold",
+      description = "p95 duration of ${name} above ${var.duration_alarm_fraction * 100} % of its ${var.function_timeouts[k]} s timeout."
+    } },
   )
 }
 
@@ -61,18 +73,56 @@ resource "aws_cloudwatch_metric_alarm" "lambda" {
   for_each = local.lambda_alarms
 
   alarm_name          = "${module.names.prefix}-${each.key}"
-  alarm_description   = "${each.value.metric} of ${each.value.function}."
+  alarm_description   = each.value.description
   namespace           = "AWS/Lambda"
   metric_name         = each.value.metric
   dimensions          = { FunctionName = each.value.function }
-  statistic           = "Sum"
-  period              = 300
+  statistic           = each.value.statistic
+  extended_statistic  = each.value.extended_statistic
+  period              = 60
   evaluation_periods  = 1
-  threshold           = each.value.metric == "Errors" ? var.lambda_error_threshold : 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = each.value.threshold
+  comparison_operator = each.value.comparison
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
+}
+
+# Errors as a share of invocations (seed 000 section 9.2: roll back above 10 %), every version of the
+# function: a bad release at a canary's share may stay under it - `idp traffic shift` also reads the
+# new version's own error rate (Lambda's ExecutedVersion metrics) at each step.
+resource "aws_cloudwatch_metric_alarm" "error_rate" {
+  for_each = var.function_names
+
+  alarm_name          = "${module.names.prefix}-${each.key}-error-rate"
+  alarm_description   = "Errors of ${each.value} above ${var.lambda_error_rate_percent} % of its invocations in a minute."
+  evaluation_periods  = 1
+  threshold           = var.lambda_error_rate_percent
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(invocations > 0, 100 * errors / invocations, 0)"
+    label       = "Error rate (%)"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = toset(["Errors", "Invocations"])
+    content {
+      id = lower(metric_query.value)
+      metric {
+        namespace   = "AWS/Lambda"
+        metric_name = metric_query.value
+        dimensions  = { FunctionName = each.value }
+        period      = 60
+        stat        = "Sum"
+      }
+    }
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "service" {
@@ -84,7 +134,7 @@ resource "aws_cloudwatch_metric_alarm" "service" {
   metric_name         = each.value.metric
   dimensions          = each.value.dimensions
   statistic           = each.value.statistic
-  period              = 300
+  period              = 60
   evaluation_periods  = 1
   threshold           = each.value.threshold
   comparison_operator = each.value.comparison

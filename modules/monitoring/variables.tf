@@ -50,8 +50,29 @@ variable "oncall_topic_arn" {
   default     = null
 }
 
-variable "lambda_error_threshold" {
-  description = "Errors per function per 5 minutes that raise the alarm."
+variable "lambda_error_rate_percent" {
+  description = "Errors as a percentage of a function's invocations in a minute that raise its alarm (and stop a release's traffic shift)."
   type        = number
-  default     = 1
+  default     = 10
+
+  validation {
+    condition     = var.lambda_error_rate_percent > 0 && var.lambda_error_rate_percent < 100
+    error_message = "lambda_error_rate_percent must be between 0 and 100 (exclusive)."
+  }
+}
+
+variable "function_timeouts" {
+  description = "Timeout in seconds per function key (the env's sizing): the p95 duration alarm's scale."
+  type        = map(number)
+}
+
+variable "duration_alarm_fraction" {
+  description = "p95 duration above this fraction of the function's timeout raises its alarm."
+  type        = number
+  default     = 0.8
+
+  validation {
+    condition     = var.duration_alarm_fraction > 0 && var.duration_alarm_fraction <= 1
+    error_message = "duration_alarm_fraction must be in (0, 1]."
+  }
 }

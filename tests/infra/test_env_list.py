@@ -31,9 +31,13 @@ def add_staging(repo: Path) -> None:
     """What a user does: one entry in the list, and the env's folder (copied from test, its account)."""
     listed = repo / "live" / "environments.hcl"
     text = listed.read_text()
-    entry = '    { name = "test", protected = true, wait_timer = 0 },\n'
-    assert entry in text
-    listed.write_text(text.replace(entry, entry + '    { name = "staging", protected = true, wait_timer = 5 },\n'))
+    start = text.index('      name       = "test"\n')  # the test entry's block; staging right after it
+    end = text.index("    },\n", start) + len("    },\n")
+    staging = (
+        '    {\n      name       = "staging"\n      protected  = true\n      wait_timer = 5\n'
+        '      traffic    = { shift = "canary", percent = 10, every_minutes = 5, bake_minutes = 5 }\n    },\n'
+    )
+    listed.write_text(text[:end] + staging + text[end:])
     shutil.copytree(repo / "live" / "test", repo / "live" / "staging")
     account = repo / "live" / "staging" / "account.hcl"
     test_id = env_info("test").account_id
@@ -146,13 +150,14 @@ def test_no_workflow_names_an_env() -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.replace('name = "test"', 'name = "dev"'), "'dev' is listed twice"),
-        (lambda t: t.replace('name = "prod"', 'name = "qa"'), "'qa' has no live/qa/account.hcl"),
+        (lambda t: t.replace('name       = "test"', 'name = "dev"'), "'dev' is listed twice"),
+        (lambda t: t.replace('name       = "prod"', 'name = "qa"'), "'qa' has no live/qa/account.hcl"),
         (lambda t: t.replace("wait_timer = 10", 'wait_timer = "ten"'), "prod.wait_timer must be whole minutes"),
         (lambda t: t.replace("environments = [", "environments = [\n    {},"), "environments[0] needs a name"),
-        (lambda t: t.replace(", wait_timer = 10", ""), "prod needs wait_timer"),
+        (lambda t: t.replace("wait_timer = 10\n", "\n"), "prod needs wait_timer"),
+        (lambda t: t.replace('shift = "linear"', 'shift = "blue-green"'), "prod: traffic.shift is 'blue-green'"),
     ],
-    ids=["duplicate", "no folder", "bad wait timer", "no name", "no wait timer"],
+    ids=["duplicate", "no folder", "bad wait timer", "no name", "no wait timer", "bad traffic shift"],
 )
 def test_a_bad_list_is_refused_with_where_and_how(tmp_path: Path, edit: object, message: str) -> None:
     repo = infrastructure_repo(tmp_path / "repo", [])

@@ -57,3 +57,50 @@ def test_incompatible_signature_is_reported(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(module, "EXPECTED_SIGNATURE", ("self", "something_else"))
     with pytest.raises(MotoIncompatibleError, match=r"update tools/idp/local/lambda_router\.py"):
         check_moto_compatibility()
+
+
+def test_a_weighted_alias_runs_each_version_by_its_weight_and_lambdas_metrics_are_recorded() -> None:
+    """Lambda's weighted routing (draws below the weight run the additional version), the metrics
+    Lambda records per invocation with its dimension sets, and a bad version failing its share."""
+    import io
+    import zipfile
+
+    router = LambdaRouter()
+    router.register("w-fn", lambda event, context: {"ok": True})
+    draws = iter([0.1, 0.9, 0.2, 0.0, 0.95])  # routing, then the bad version's own draw, in call order
+    router.draw = lambda: next(draws)
+    with mock_aws(config=MOTO_CONFIG):
+        router.install()
+        try:
+            lam = boto3.client("lambda", region_name="eu-west-1")
+            role = boto3.client("iam", region_name="eu-west-1").create_role(
+                RoleName="w", AssumeRolePolicyDocument="{}"
+            )["Role"]["Arn"]
+            package = io.BytesIO()
+            with zipfile.ZipFile(package, "w") as archive:
+                archive.writestr("app.py", "")
+            lam.create_function(
+                FunctionName="w-fn", Runtime="python3.11", Role=role, Handler="app.h",
+                Code={"ZipFile": package.getvalue()}, Publish=True,
+            )  # fmt: skip
+            lam.update_function_configuration(FunctionName="w-fn", Description="v2")
+            lam.publish_version(FunctionName="w-fn")
+            lam.create_alias(
+                FunctionName="w-fn", Name="live", FunctionVersion="1",
+                RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}},
+            )  # fmt: skip
+            router.bad_versions[("w-fn", "2")] = 0.5
+            answers = [lam.invoke(FunctionName="w-fn:live", Payload=b"{}") for _ in range(3)]  # as the callers name it
+            cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1")
+            listed = cloudwatch.list_metrics(Namespace="AWS/Lambda")["Metrics"]
+        finally:
+            router.uninstall()
+    # draw 0.1 < 0.25: version 2, whose own draw 0.9 passes; 0.2: version 2, 0.0 fails it; 0.95: version 1
+    assert [(version, ok) for _, version, ok in router.executed] == [("2", True), ("2", False), ("1", True)]
+    assert "FunctionError" in answers[1]
+    assert "bad release: version 2 of w-fn" in json.loads(answers[1]["Payload"].read())["errorMessage"]
+    dimension_sets = {tuple(sorted(d["Name"] for d in m["Dimensions"])) for m in listed}
+    assert dimension_sets == {
+        ("FunctionName",), ("FunctionName", "Resource"), ("ExecutedVersion", "FunctionName", "Resource"),
+    }  # fmt: skip
+    assert {m["MetricName"] for m in listed} == {"Invocations", "Errors", "Duration"}

@@ -310,3 +310,88 @@ def test_a_mapping_made_for_an_alias_keeps_invoking_the_alias(server: LocalAwsSe
         BatchSize=10,
     )
     assert lam.get_event_source_mapping(UUID=by_name["UUID"])["FunctionArn"] == alias
+
+
+def test_describe_alarms_applies_the_name_prefix_and_the_state_together(server: LocalAwsServer) -> None:
+    cloudwatch = client(server, "cloudwatch")
+    for name in ("idp-x-a", "idp-x-b", "other-c"):
+        cloudwatch.put_metric_alarm(
+            AlarmName=name, Namespace="N", MetricName="M", Statistic="Sum", Period=60, EvaluationPeriods=1,
+            Threshold=1, ComparisonOperator="GreaterThanThreshold",
+        )  # fmt: skip
+    cloudwatch.set_alarm_state(AlarmName="idp-x-b", StateValue="ALARM", StateReason="test")
+    cloudwatch.set_alarm_state(AlarmName="other-c", StateValue="ALARM", StateReason="test")
+    found = cloudwatch.describe_alarms(AlarmNamePrefix="idp-x-", StateValue="ALARM")["MetricAlarms"]
+    assert [a["AlarmName"] for a in found] == ["idp-x-b"]  # plain moto: idp-x-a (OK) too
+    found = cloudwatch.describe_alarms(AlarmNames=["idp-x-a", "other-c"], StateValue="OK")["MetricAlarms"]
+    assert [a["AlarmName"] for a in found] == ["idp-x-a"]
+
+
+def test_a_retried_callback_task_waits_for_its_own_outcome(
+    server: LocalAwsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first attempt fails its own task (SendTaskFailure from inside the invocation, as
+    bda_orchestrator does to wait for a slot); the retry must wait for the outcome it gets. Plain moto
+    reused the token: the retry found the first failure and failed at once (3 attempts here, or the
+    Retry ran out)."""
+    import io
+    import time
+    import zipfile
+
+    from idp.local.lambda_router import LambdaRouter
+
+    monkeypatch.setenv("MOTO_PORT", server.endpoint.rsplit(":", 1)[-1])
+    sfn, lam = client(server, "stepfunctions"), client(server, "lambda")
+    role = client(server, "iam").create_role(RoleName="fix-callback", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("app.py", "")
+    function = lam.create_function(
+        FunctionName="fix-callback", Runtime="python3.11", Role=role, Handler="app.handler",
+        Code={"ZipFile": package.getvalue()},
+    )["FunctionArn"]  # fmt: skip
+    tokens: list[str] = []
+
+    def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+        tokens.append(event["token"])
+        steps = client(server, "stepfunctions")
+        if len(tokens) == 1:
+            steps.send_task_failure(taskToken=event["token"], error="Wait", cause="no slot yet")
+        else:
+            import threading
+
+            threading.Timer(0.3, steps.send_task_success, kwargs={"taskToken": event["token"], "output": "{}"}).start()
+        return {}
+
+    router = LambdaRouter()
+    router.register("fix-callback", handler)
+    router.install()
+    try:
+        definition = {
+            "StartAt": "T",
+            "States": {
+                "T": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {"FunctionName": function, "Payload": {"token.$": "$$.Task.Token"}},
+                    "Retry": [{"ErrorEquals": ["Wait"], "IntervalSeconds": 1, "MaxAttempts": 3}],
+                    "End": True,
+                }
+            },
+        }
+        arn = sfn.create_state_machine(name="fix-callback", definition=json.dumps(definition), roleArn=role)[
+            "stateMachineArn"
+        ]
+        execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+        for _ in range(100):
+            described = sfn.describe_execution(executionArn=execution)
+            if described["status"] != "RUNNING":
+                break
+            time.sleep(0.1)
+    finally:
+        router.uninstall()
+    events = [e["type"] for e in sfn.get_execution_history(executionArn=execution)["events"]]
+    assert described["status"] == "SUCCEEDED"
+    assert events.count("TaskFailed") == 1  # plain moto: 2 (the retry ended by the first attempt's failure)
+    assert len(tokens) == 2
+    assert tokens[0] != tokens[1]

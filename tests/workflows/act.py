@@ -162,11 +162,12 @@ def _hook(path: Path) -> None:
     path.chmod(0o755)
 
 
-SUMMARY_KEEPER = """# act deletes a job's files when it ends: keep its step summary, as GitHub renders it (BASH_ENV).
+SUMMARY_KEEPER = """# act deletes a job's files when it ends: keep each step's summary, as GitHub shows them (BASH_ENV).
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -z "${ACT_SUMMARY_TRAP:-}" ]; then
   export ACT_SUMMARY_TRAP=1
   trap 'if [ -s "${GITHUB_STEP_SUMMARY}" ]; then mkdir -p "${ACT_WORLD}/summaries"; \
-cp "${GITHUB_STEP_SUMMARY}" "${ACT_WORLD}/summaries/$(basename "$(dirname "${RUNNER_TEMP}")").md"; fi' EXIT
+cp "${GITHUB_STEP_SUMMARY}" \
+"${ACT_WORLD}/summaries/$(basename "$(dirname "${RUNNER_TEMP}")")-${GITHUB_ACTION:-step}.md"; fi' EXIT
 fi
 """
 
@@ -319,6 +320,35 @@ class GitHubWorld:
         self.clone = self.root / "dev"
         subprocess.run(["git", "clone", "--quiet", str(self.remote), str(self.clone)], check=True)
         self.save_script()
+        self.seed_functions()
+
+    def seed_functions(self, envs: list[str] | None = None, live: Path | None = None) -> None:
+        """Each env's functions as a deploy left them: version 1 behind the `live` alias - what the
+        apply job's traffic shift reads (the stand-in terragrunt publishes no version: nothing to shift)."""
+        import io
+        import zipfile
+
+        from idp.environments import names as env_names
+        from idp.naming import FUNCTIONS, Names
+        from idp.release import env_info
+
+        package = io.BytesIO()
+        with zipfile.ZipFile(package, "w") as archive:
+            archive.writestr("app.py", "")
+        for env in envs or env_names():
+            info = env_info(env, live) if live else env_info(env)
+            names = Names("idp", env, info.account_id, info.region)
+            lam = self.client("lambda", env)
+            role = self.client("iam", env).create_role(
+                RoleName=f"{names.prefix}-functions", AssumeRolePolicyDocument="{}"
+            )["Role"]["Arn"]
+            for function in FUNCTIONS:
+                name = names.function(function)
+                lam.create_function(
+                    FunctionName=name, Runtime="python3.11", Role=role, Handler="app.handler",
+                    Code={"ZipFile": package.getvalue()}, Publish=True,
+                )  # fmt: skip
+                lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
 
     # --- the repository ---
     def sha(self, ref: str = "main") -> str:

@@ -401,6 +401,43 @@ def test_a_failed_validation_rolls_back_to_the_last_validated_release(github: Gi
     assert Release.from_json(recorded) == previous
     audit = audit_records(github)[0]
     assert (audit["outcome"], audit["rolled_back_to"]) == ("failure", base)
+    assert apply.outcome("Rollback - all traffic to the restored release") == "success"
+    assert audit["traffic"]["shift"] == "nothing to shift"  # the stand-in apply published no version
+
+
+def test_a_release_whose_traffic_shift_an_alarm_stops_is_rolled_back_and_says_why(github: GitHubWorld) -> None:
+    """The apply published a new version of one function; dev's error-rate alarm of another is in
+    ALARM: the shift refuses to judge the release against a failing env and moves nothing; the job rolls
+    the release back (the restored release takes all traffic, no alarm stops that), the job summary and
+    the audit record say what stopped it."""
+    from idp.naming import Names
+
+    base = released_everywhere(github)
+    info = env_info("dev")
+    names = Names("idp", "dev", info.account_id, info.region)
+    lam, cloudwatch = github.client("lambda", "dev"), github.client("cloudwatch", "dev")
+    extractor = names.function("schema_extractor")
+    lam.update_function_configuration(FunctionName=extractor, Description="the new release")
+    lam.publish_version(FunctionName=extractor)  # what the apply does for a changed function: version 2
+    alarm = f"{names.prefix}-document_classifier-error-rate"
+    cloudwatch.put_metric_alarm(
+        AlarmName=alarm, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+    )  # fmt: skip
+    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="Threshold Crossed: 25 %")
+    touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
+    github.commit("dev monitoring")
+    run = github.act("push", workflow="deploy.yml")
+    apply = run.job("apply dev")
+    assert apply.outcome("Shift traffic to the new versions") == "failure"
+    assert apply.outcome("Smoke test") == "skipped"
+    assert apply.outcome("Rollback - the last validated release") == "success"
+    assert apply.outcome("Rollback - all traffic to the restored release") == "success"
+    assert any(f"alarms already in ALARM before the shift: {alarm}" in text for text in github.summaries())
+    # the restored release (the stand-in apply publishes nothing) took all traffic: here, version 2
+    assert lam.get_alias(FunctionName=extractor, Name="live")["FunctionVersion"] == "2"
+    audit = audit_records(github)[0]
+    assert (audit["outcome"], audit["rolled_back_to"], audit["traffic"]["shift"]) == ("failure", base, "refused")
 
 
 @pytest.mark.parametrize(("plan", "opened"), [("every-action.json", True), ("no-changes.json", False)])

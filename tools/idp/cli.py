@@ -14,6 +14,7 @@ import typer
 
 from idp import inputs
 from idp import lint as lint_gate
+from idp.traffic_cli import register as register_traffic
 
 if TYPE_CHECKING:
     from idp.units import Affected
@@ -570,6 +571,8 @@ def tf_lock(
         (unit / LOCK_FILE).write_text(text)
         typer.echo(str(unit / LOCK_FILE))
 
+
+register_traffic(app)
 
 release_app = typer.Typer(help="Deployed releases: env facts, image digest manifests, rollback.", no_args_is_help=True)
 app.add_typer(release_app, name="release")

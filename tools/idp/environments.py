@@ -14,9 +14,11 @@ from pathlib import Path
 
 from idp.hcl import merged_locals, read
 from idp.paths import REPO_ROOT
+from idp.traffic import ShiftPolicy, TrafficError
 
 LIST_FILE = Path("live") / "environments.hcl"
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+ALL_AT_ONCE = ShiftPolicy("all-at-once")
 MAX_WAIT_MINUTES = 43200  # GitHub's limit for an environment's wait timer (30 days)
 
 
@@ -29,6 +31,8 @@ class Environment:
     name: str
     protected: bool
     wait_timer: int
+    # How a release's new versions take the traffic (idp.traffic); absent: all at once, no bake.
+    traffic: ShiftPolicy = ALL_AT_ONCE
 
 
 def _read(path: Path) -> dict[str, object]:
@@ -56,7 +60,11 @@ def _entry(raw: object, index: int, where: Path) -> Environment:
         raise EnvironmentsError(f"{where}: {name}.protected must be true or false")
     if not isinstance(wait, int) or isinstance(wait, bool) or not 0 <= wait <= MAX_WAIT_MINUTES:
         raise EnvironmentsError(f"{where}: {name}.wait_timer must be whole minutes, 0 to {MAX_WAIT_MINUTES}")
-    return Environment(name, protected, wait)
+    try:
+        traffic = ShiftPolicy.from_data(raw["traffic"], f"{where}: {name}") if "traffic" in raw else ALL_AT_ONCE
+    except TrafficError as exc:
+        raise EnvironmentsError(str(exc)) from exc
+    return Environment(name, protected, wait, traffic)
 
 
 def environments(root: Path = REPO_ROOT) -> list[Environment]:
@@ -78,6 +86,13 @@ def environments(root: Path = REPO_ROOT) -> list[Environment]:
         if said != env.name:
             raise EnvironmentsError(f"{account}: environment = {said!r}, but the folder is {env.name!r}")
     return found
+
+
+def environment(name: str, root: Path = REPO_ROOT) -> Environment:
+    for env in environments(root):
+        if env.name == name:
+            return env
+    raise EnvironmentsError(f"no environment {name!r} in {LIST_FILE}; known: {', '.join(names(root))}")
 
 
 def names(root: Path = REPO_ROOT) -> list[str]:

@@ -26,6 +26,7 @@ from idp.local.api_gateway import LocalApiGateway
 from idp.local.event_source import EventSourceMapping
 from idp.local.lambda_router import LocalContext, invoking
 from idp.local.receiver import CallbackReceiver
+from idp.local.release_fault import FAILING_SHARE, LOCAL_POLICY, RELEASE_FUNCTION, BadRelease, ReleaseFault
 from idp.local.samples import SAMPLES, SAMPLES_DIR, Sample
 from idp.local.stack import LOCAL_REGION, LocalRun, Progress, ReadBackError, local_stack
 from idp_common.flow import execution_arn
@@ -42,6 +43,7 @@ class Fault(StrEnum):
     DUPLICATE_EVENT = "duplicate-event"
     STUCK_JOB = "stuck-job"
     CALLBACK_DOWN = "callback-down"
+    BAD_RELEASE = "bad-release"
 
 
 @dataclass
@@ -69,6 +71,7 @@ class DemoResult:
     elapsed: float
     invariants: dict[str, tuple[bool, str]] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    release: ReleaseFault | None = None
 
     @property
     def ok(self) -> bool:
@@ -291,6 +294,37 @@ class DemoRun:
             return dict(self.dlq_handler({}, LocalContext("dlq_analyzer")))
 
 
+def release_phase(
+    run: DemoRun, samples: list[Sample], tracked: list[Tracked], deadline_after: float, progress: Any
+) -> tuple[BadRelease, ReleaseFault]:
+    """The bad-release fault, after the other documents: the earlier faults are over and their alarms
+    clear; then a failing version of one function shifts in as a canary while the same documents are
+    sent again - the alarm must return the traffic and every one of them must still end as expected."""
+    run.stack.bda.throttle_first_starts = 0
+    run.stack.router.faults.clear()
+    bad = BadRelease(run.stack)
+    still = bad.wait_until_calm(run.stack.timings.alarm_window_seconds * 4)
+    if still:
+        raise RuntimeError(f"bad-release: alarms still in ALARM before the release: {', '.join(still)}")
+    fault = bad.publish()
+    run.events.append(
+        f"bad release: version {fault.bad} of {fault.function} fails {FAILING_SHARE:.0%} of its invocations; "
+        f"shifted as {LOCAL_POLICY.describe()} (compressed)"
+    )
+    bad.start()
+    sent = []
+    for index, sample in enumerate(samples):
+        doc = Tracked(f"release:{sample.name}#{index + 1}", sample.declared_type, sample.expected)
+        run.upload(sample, run.submit(sample, doc))
+        sent.append(doc)
+    tracked.extend(sent)
+    run.wait_for(tracked, time.monotonic() + deadline_after, progress)
+    fault = bad.finish(timeout=LOCAL_POLICY.every_minutes * 60 + 10)
+    if fault.record is not None:
+        run.events.append(f"traffic shift of {RELEASE_FUNCTION}: {fault.record.outcome}")
+    return bad, fault
+
+
 def plan_documents(count: int | None) -> list[Sample]:
     pool = list(SAMPLES)
     return pool if count is None else list(itertools.islice(itertools.cycle(pool), count))
@@ -393,8 +427,11 @@ def run_demo(
             tracked.append(poison)
         run.stray_upload()
         if progress is not None:
-            progress.start(len(tracked))
+            progress.start(len(tracked) + (len(samples) if Fault.BAD_RELEASE in faults else 0))
         run.wait_for(tracked, time.monotonic() + deadline_after, progress)
+        release: tuple[BadRelease, ReleaseFault] | None = None
+        if Fault.BAD_RELEASE in faults:
+            release = release_phase(run, samples, tracked, deadline_after, progress)
         time.sleep(0.5)  # let in-flight duplicate events settle before the invariants are read
         run.drain_dlq()
         for doc in tracked:
@@ -414,7 +451,16 @@ def run_demo(
             events.append(
                 f"callbacks refused while the receiver was down: {len(run.receiver.refused)}, each retried later"
             )
-        result = DemoResult(tracked, time.monotonic() - started, invariants, events)
+        if release is not None:
+            invariants["a bad release returns all traffic automatically, no Terraform apply"] = release[0].verdict(
+                release[1]
+            )
+        unevaluated = sorted(local.alarms.unsupported.items())
+        if unevaluated:
+            events.append(
+                "alarms the local evaluator cannot evaluate: " + "; ".join(f"{a} ({w})" for a, w in unevaluated)
+            )
+        result = DemoResult(tracked, time.monotonic() - started, invariants, events, release and release[1])
         if keep is not None:
             keep(result, run.gateway.url, local.endpoint)  # blocks while the person uses the stack
         return result

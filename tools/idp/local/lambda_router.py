@@ -4,6 +4,18 @@ moto's Docker-less Lambda backend (`lambda: {use_docker: False}`) answers every 
 request body. This module replaces that one method so Step Functions' `lambda:invoke` tasks run
 the real handler instead. It is the only place that knows moto's internals; test_lambda_router
 fails loudly if a moto upgrade changes them.
+
+What Lambda itself does around an invocation that moto does not, done here as Lambda documents it:
+- an alias with `RoutingConfig.AdditionalVersionWeights` sends each invocation to a version at
+  random by the weights (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html);
+- each invocation records the `AWS/Lambda` metrics Invocations, Errors and Duration (ms) under the
+  dimension sets Lambda uses - FunctionName; FunctionName + Resource (`name:alias`); and, for an
+  alias, FunctionName + Resource + ExecutedVersion
+  (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html), into moto's CloudWatch.
+Every version runs the same handler here (one image); a version marked bad (`bad_versions`, the demo's
+bad-release fault) fails that share of its invocations. Not reproduced: Throttles, ConcurrentExecutions,
+the async and event-source metrics, and metrics of the handlers the local run calls directly (the
+API Gateway and SQS stand-ins).
 """
 
 from __future__ import annotations
@@ -11,7 +23,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import random
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.cloudwatch.models import cloudwatch_backends
 
 from idp_common.errors import RetryableError
 
@@ -60,6 +75,61 @@ class LocalContext:
         return 300_000
 
 
+@dataclass(frozen=True)
+class Executed:
+    """Which version an invocation ran, and under which Resource (`name`, `name:alias`, `name:version`)."""
+
+    function: str
+    resource: str
+    version: str
+    alias: bool
+
+
+def qualifier_of(target: str, qualifier: str | None) -> str | None:
+    if qualifier:
+        return qualifier
+    if target.startswith("arn:"):
+        parts = target.split(":")
+        return parts[7] if len(parts) > 7 else None
+    return target.split(":", 1)[1] if ":" in target else None
+
+
+def resolve(backend: Any, target: str, qualifier: str | None, draw: Callable[[], float] = random.random) -> Executed:
+    """The version Lambda runs for an invocation of `target`: an alias's primary version, or one of its
+    additional versions with the probability its weight gives."""
+    name = function_name_of(target)
+    qualifier = qualifier_of(target, qualifier)
+    if qualifier is None or qualifier == "$LATEST":
+        return Executed(name, name, "$LATEST", alias=False)
+    if qualifier.isdigit():
+        return Executed(name, f"{name}:{qualifier}", qualifier, alias=False)
+    alias = backend.get_alias(qualifier, name)
+    weights = (alias.routing_config or {}).get("AdditionalVersionWeights") or {}
+    version, point = str(alias.function_version), draw()
+    for extra, weight in weights.items():
+        if point < float(weight):
+            version = str(extra)
+            break
+        point -= float(weight)
+    return Executed(name, f"{name}:{qualifier}", version, alias=True)
+
+
+def record_metrics(backend: Any, executed: Executed, succeeded: bool, milliseconds: float) -> None:
+    """The AWS/Lambda metrics of one invocation, in moto's CloudWatch of the function's account and region."""
+    dimension_sets = [[{"Name": "FunctionName", "Value": executed.function}]]
+    if executed.resource != executed.function:
+        dimension_sets.append([*dimension_sets[0], {"Name": "Resource", "Value": executed.resource}])
+    if executed.alias:
+        dimension_sets.append([*dimension_sets[1], {"Name": "ExecutedVersion", "Value": executed.version}])
+    values = (("Invocations", 1.0, "Count"), ("Errors", 0.0 if succeeded else 1.0, "Count"))
+    data = [
+        {"MetricName": metric, "Value": value, "Unit": unit, "Dimensions": dimensions}
+        for dimensions in dimension_sets
+        for metric, value, unit in (*values, ("Duration", milliseconds, "Milliseconds"))
+    ]
+    cloudwatch_backends[backend.account_id][backend.region_name].put_metric_data("AWS/Lambda", data)
+
+
 def function_name_of(target: str) -> str:
     """The function a name, `name:qualifier` or ARN (`arn:aws:lambda:<region>:<account>:function:<name>[:<alias
     or version>]`) invokes: every caller names the `live` alias, the handler is the function's."""
@@ -76,6 +146,10 @@ class LambdaRouter:
         self._lock = threading.Lock()
         self.invocations: list[tuple[str, bool]] = []  # (function name, succeeded)
         self.faults: dict[str, int] = {}  # function name -> failures still to inject
+        # (function name, version) -> share of its invocations that fail (a bad release)
+        self.bad_versions: dict[tuple[str, str], float] = {}
+        self.draw: Callable[[], float] = random.random
+        self.executed: list[tuple[str, str, bool]] = []  # (function, version that ran, succeeded)
 
     def register(self, function_name: str, handler: Handler) -> None:
         self._handlers[function_name] = handler
@@ -92,7 +166,17 @@ class LambdaRouter:
                 return True
             return False
 
-    def invoke(self, function_name: str, body: str | bytes | None, response_headers: dict[str, str]) -> bytes:
+    def _bad(self, executed: Executed) -> bool:
+        share = self.bad_versions.get((executed.function, executed.version), 0.0)
+        return share > 0 and self.draw() < share
+
+    def invoke(
+        self,
+        function_name: str,
+        body: str | bytes | None,
+        response_headers: dict[str, str],
+        executed: Executed | None = None,
+    ) -> bytes:
         name = function_name_of(function_name)
         handler = self._handlers.get(name)
         if handler is None:
@@ -105,6 +189,8 @@ class LambdaRouter:
             if self._take_fault(name):
                 # A transient failure, as the application reports one: the state machine retries it.
                 raise RetryableError(f"fault injected into {name} (this attempt fails)")
+            if executed is not None and self._bad(executed):
+                raise RetryableError(f"bad release: version {executed.version} of {name} failed this invocation")
             with invoking(name):
                 result = handler(event, LocalContext(function_name=name))
         except Exception as exc:
@@ -133,7 +219,14 @@ class LambdaRouter:
             headers: Any,
             response_headers: Any,
         ) -> bytes:
-            return router.invoke(function_name, body, response_headers)
+            executed = resolve(backend, function_name, qualifier, router.draw)
+            started = time.perf_counter()
+            answer = router.invoke(function_name, body, response_headers, executed)
+            failed = "x-amz-function-error" in response_headers
+            with router._lock:
+                router.executed.append((executed.function, executed.version, not failed))
+            record_metrics(backend, executed, not failed, (time.perf_counter() - started) * 1000)
+            return answer
 
         LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign,assignment]
 

@@ -22,6 +22,8 @@
 | `events_schedule_rules_match_no_event` | a schedule rule matches any event (500 on Lambda) | only its schedule runs |
 | `sfn_task_failure_cause` | drops `SendTaskFailure`'s `cause` | the Catch sees it as `Cause` |
 | `lambda_esm_keeps_alias_arn` | maps an alias to its version (`FunctionArn` `…:1`) | keeps the alias ARN (`…:live`) |
+| `sfn_callback_attempt_token` | a retried callback task reuses its token: the old outcome ends it | waits for its own |
+| `cloudwatch_describe_alarms_filters` | `DescribeAlarms` applies one filter (drops `StateValue`) | all of them |
 """
 
 from __future__ import annotations
@@ -417,6 +419,53 @@ def lambda_esm_keeps_alias_arn() -> None:
         return mapping
 
     LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
+
+
+@fix
+def sfn_callback_attempt_token() -> None:
+    """Each attempt of a `.waitForTaskToken` task gets its own task token (the context object's
+    `$$.Task.Token` is the token of the task being scheduled), so it waits for its own outcome. moto
+    made one token per state entry: after an attempt failed by SendTaskFailure (bda_orchestrator fails
+    its own task to wait for a BDA slot), every retry found that outcome still there and failed at once,
+    until the Retry ran out."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (  # noqa: PLC0415
+        ResourceCondition,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (  # noqa: PLC0415
+        StateTaskServiceCallback,
+    )
+
+    plain = StateTaskServiceCallback._eval_execution
+
+    def _eval_execution(self: Any, env: Any) -> None:
+        context = env.states.context_object.context_object_data
+        retried = context.get("State", {}).get("RetryCount", 0) > 0
+        if retried and self._is_integration_pattern() and self.resource.condition == ResourceCondition.WaitForTaskToken:
+            env.callback_pool_manager.add(env.states.context_object.update_task_token())
+        plain(self, env)
+
+    StateTaskServiceCallback._eval_execution = _eval_execution  # type: ignore[method-assign]
+
+
+@fix
+def cloudwatch_describe_alarms_filters() -> None:
+    """DescribeAlarms with a name prefix and a state returns the alarms that match both (the traffic
+    shift asks for the env's alarms in ALARM); moto honoured the prefix and dropped the state."""
+    from moto.cloudwatch.responses import CloudWatchResponse  # noqa: PLC0415
+
+    plain = CloudWatchResponse.describe_alarms
+
+    def describe_alarms(self: Any) -> Any:
+        state = self._get_param("StateValue")
+        answer = plain(self)
+        narrowed = any(self._get_param(key) for key in ("AlarmNamePrefix", "AlarmNames", "ActionPrefix"))
+        if state and narrowed:
+            result: dict[str, Any] = answer.result  # type: ignore[assignment]
+            for kind in ("MetricAlarms", "CompositeAlarms"):
+                result[kind] = [a for a in result[kind] if a.state_value == state]
+        return answer
+
+    CloudWatchResponse.describe_alarms = describe_alarms  # type: ignore[method-assign]
 
 
 def install() -> list[str]:

@@ -8,7 +8,8 @@ API's routes and their authorization, the callback secret. Nothing here creates 
 
 What moto cannot run stays in the local layer, each piece named for what it stands in for: the
 in-process Lambda routing (idp.local.lambda_router), the SQS event source (idp.local.event_source),
-the API Gateway proxy integration (idp.local.api_gateway), the BDA double (idp.local.bda_double).
+the API Gateway proxy integration (idp.local.api_gateway), the BDA double (idp.local.bda_double),
+CloudWatch's alarm evaluation (idp.local.alarms).
 Local timings are ordinary module variables (LocalTimings), so a run takes seconds, not minutes.
 """
 
@@ -28,6 +29,7 @@ from typing import Any
 
 from idp.configs.publish import PublishReport, Target, publish
 from idp.configs.validate import load_all
+from idp.local.alarms import LocalAlarms
 from idp.local.aws_server import LOCAL_KEY_ID, LOCAL_SECRET, LocalAwsServer
 from idp.local.bda_double import LocalBlueprints, ReplayBda, load_recordings
 from idp.local.composition import LocalAccount
@@ -56,6 +58,7 @@ class LocalTimings:
     bda_max_in_flight: int = 3  # the demo sends 12 documents: 4x the bound
     callback_max_attempts: int = 6
     callback_retry_base_seconds: int = 1  # then 2, 4, 8, 16 s at most (full jitter)
+    alarm_window_seconds: float = 4.0  # the local alarm evaluator's period (the alarms' own: 60 s)
 
     def overrides(self) -> dict[str, dict[str, Any]]:
         return {
@@ -301,6 +304,7 @@ class LocalRun:
     bda: ReplayBda
     blueprints: LocalBlueprints
     publish_report: PublishReport
+    alarms: LocalAlarms
     timings: LocalTimings = field(default_factory=LocalTimings)
 
     @property
@@ -401,4 +405,9 @@ def local_stack(
         import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - the handler module, wired to the double
 
         orchestrator.DOUBLE = bda.for_project(blueprints.project_arn)
-        yield LocalRun(server, terraform, built, router, bda, blueprints, report, timings)
+        alarms = LocalAlarms(
+            server.client("cloudwatch", LOCAL_REGION), LOCAL_ACCOUNT, LOCAL_REGION, window=timings.alarm_window_seconds
+        )
+        alarms.start()
+        cleanup.callback(alarms.stop)
+        yield LocalRun(server, terraform, built, router, bda, blueprints, report, alarms, timings)
