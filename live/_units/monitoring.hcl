@@ -57,13 +57,14 @@ dependency "api" {
 }
 
 inputs = {
-  kms_key_arn       = dependency.security.outputs.kms_key_arn
-  function_names    = dependency.compute.outputs.function_names
-  function_timeouts = { for k, f in local.env.functions : k => f.timeout }
-  dlq_name          = dependency.messaging.outputs.dlq_name
-  state_machine_arn = dependency.orchestration.outputs.state_machine_arn
-  api_name          = dependency.api.outputs.rest_api_name
-  api_stage         = dependency.api.outputs.stage_name
-  alarm_emails      = local.env.alarm_emails
-  oncall_topic_arn  = local.env.oncall_topic_name == null ? null : "arn:aws:sns:${local.where}:${local.env.oncall_topic_name}"
+  kms_key_arn        = dependency.security.outputs.kms_key_arn
+  function_names     = dependency.compute.outputs.function_names
+  function_timeouts  = { for k, f in local.env.functions : k => f.timeout }
+  dlq_name           = dependency.messaging.outputs.dlq_name
+  state_machine_arn  = dependency.orchestration.outputs.state_machine_arn
+  api_name           = dependency.api.outputs.rest_api_name
+  api_stage          = dependency.api.outputs.stage_name
+  alarm_emails       = local.env.alarm_emails
+  monthly_budget_usd = local.env.monthly_budget_usd
+  oncall_topic_arn   = local.env.oncall_topic_name == null ? null : "arn:aws:sns:${local.where}:${local.env.oncall_topic_name}"
 }

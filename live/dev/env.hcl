@@ -31,6 +31,8 @@ locals {
   kms_deletion_days      = 7
   bucket_retention_days  = { input = 7, output = 400, audit = 365, access_logs = 30 }
   api_authorization      = "AWS_IAM"
-  alarm_emails           = []
-  oncall_topic_name      = null
+  # Monthly cost budget of the env's account (AWS Budgets; README, Cost: the estimate at this env's volume).
+  monthly_budget_usd = 100
+  alarm_emails       = []
+  oncall_topic_name  = null
 }

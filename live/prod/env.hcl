@@ -31,7 +31,9 @@ locals {
   kms_deletion_days      = 30
   bucket_retention_days  = { input = 7, output = 400, audit = 365, access_logs = 365 }
   api_authorization      = "AWS_IAM"
-  alarm_emails           = []
+  # Monthly cost budget of the env's account (AWS Budgets; README, Cost: the estimate at this env's volume).
+  monthly_budget_usd = 2500
+  alarm_emails       = []
   # Alarms also go to the on-call topic (an existing topic in the prod account).
   oncall_topic_name = "oncall"
 }

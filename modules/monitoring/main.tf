@@ -1,6 +1,7 @@
 # Alarm topic, alarms (per function: error rate, throttles, p95 duration; the flow: DLQ depth, failed
 # executions, overdue documents, API 5xx), dashboard. A release's traffic shift stops on any of them.
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 module "names" {
@@ -59,6 +60,88 @@ locals {
 resource "aws_sns_topic" "alarms" {
   name              = module.names.alarm_topic
   kms_master_key_id = var.kms_key_arn
+}
+
+# Who may publish to the (KMS-encrypted) alarm topic: the account, CloudWatch's alarms and AWS Budgets
+# (Budgets requires a topic policy naming it; the stack's key lets both services use it, modules/security).
+data "aws_iam_policy_document" "alarm_topic" {
+  statement {
+    sid       = "AccountManages"
+    actions   = ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish", "SNS:DeleteTopic", "SNS:AddPermission", "SNS:RemovePermission"]
+    resources = [aws_sns_topic.alarms.arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+  statement {
+    sid       = "AlarmsAndBudgetsPublish"
+    actions   = ["SNS:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+  statement {
+    sid       = "TlsOnly"
+    effect    = "Deny"
+    actions   = ["SNS:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alarms" {
+  arn    = aws_sns_topic.alarms.arn
+  policy = data.aws_iam_policy_document.alarm_topic.json
+}
+
+# The env's monthly cost budget: an env is one account, so the account's whole cost. Alerts go to the
+# alarm topic at 80 % of the limit spent and when the month's forecast passes it. The README's cost
+# section gives the monthly cost per env at a stated volume (idp.costs) to set the limit from.
+resource "aws_budgets_budget" "monthly" {
+  count = var.monthly_budget_usd == null ? 0 : 1
+
+  # Said, not left to the provider: it takes the account from its own identity lookup, which a
+  # provider configured with skip_requesting_account_id does not make (the ID became ":<name>").
+  account_id   = data.aws_caller_identity.current.account_id
+  name         = "${module.names.prefix}-monthly"
+  budget_type  = "COST"
+  limit_amount = format("%.2f", var.monthly_budget_usd)
+  limit_unit   = "USD"
+  time_unit    = "MONTHLY"
+
+  notification {
+    comparison_operator       = "GREATER_THAN"
+    threshold                 = 80
+    threshold_type            = "PERCENTAGE"
+    notification_type         = "ACTUAL"
+    subscriber_sns_topic_arns = [aws_sns_topic.alarms.arn]
+  }
+
+  notification {
+    comparison_operator       = "GREATER_THAN"
+    threshold                 = 100
+    threshold_type            = "PERCENTAGE"
+    notification_type         = "FORECASTED"
+    subscriber_sns_topic_arns = [aws_sns_topic.alarms.arn]
+  }
+
+  depends_on = [aws_sns_topic_policy.alarms]
 }
 
 resource "aws_sns_topic_subscription" "email" {

@@ -76,3 +76,14 @@ variable "duration_alarm_fraction" {
     error_message = "duration_alarm_fraction must be in (0, 1]."
   }
 }
+
+variable "monthly_budget_usd" {
+  description = "The env's monthly cost budget in USD (AWS Budgets, alerts to the alarm topic at 80 % actual and 100 % forecast); null for none."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.monthly_budget_usd == null ? true : var.monthly_budget_usd > 0
+    error_message = "monthly_budget_usd must be above 0 (or null for no budget)."
+  }
+}

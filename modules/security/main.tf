@@ -143,7 +143,7 @@ data "aws_iam_policy_document" "key" {
     resources = ["*"]
     principals {
       type        = "Service"
-      identifiers = ["s3.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"]
+      identifiers = ["s3.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"]
     }
     condition {
       test     = "StringEquals"

@@ -49,3 +49,27 @@ def test_the_demo_end_to_end_fits_the_budget() -> None:
     assert f"every processed document entered {STATES_PER_DOCUMENT} states" in result.output
     print(f"\nidp demo end to end: {seconds:.1f} s (budget {DEMO_BUDGET_SECONDS} s)")
     assert seconds <= DEMO_BUDGET_SECONDS
+
+
+RETURN_BUDGET_SECONDS = 60  # #21: all traffic back within a minute of the alarm, no apply
+
+
+def test_a_bad_release_returns_within_a_minute_and_what_a_document_costs() -> None:
+    """`idp demo --faults bad-release`: how long from the alarm (or the new version's errors) to all
+    traffic back on the previous version, and the estimated cost per document by type (the README's
+    figures)."""
+    from idp.local.demo import Fault, cost_by_type, run_demo
+
+    result = run_demo(faults={Fault.BAD_RELEASE})
+    assert result.ok, result.invariants
+    assert result.release is not None
+    assert result.release.record is not None
+    seconds = result.release.record.seconds_to_return
+    assert seconds is not None
+    print(f"\nbad release: all traffic back {seconds:.2f} s after {result.release.record.trip}")
+    for kind, count, usd, usage in cost_by_type(result):
+        print(
+            f"cost per {kind} document: ${usd:.4f} ({count} documents; Lambda {usage.lambda_gb_seconds:.3f} GB-s, "
+            f"{usage.sfn_transitions:g} transitions, {usage.bda_pages:g} BDA pages)"
+        )
+    assert seconds <= RETURN_BUDGET_SECONDS

@@ -32,7 +32,7 @@ from idp.api_client import ApiClient, default_credentials
 from idp.local.api_gateway import ROUTES, declared_models
 from idp.local.aws_server import Call
 from idp.local.bda_double import ReplayBda
-from idp.local.demo import DemoResult, Fault, run_demo
+from idp.local.demo import PROCESSED, DemoResult, Fault, cost_by_type, run_demo
 from idp.local.iam_actions import action_for, allowed, granted_actions, refused, role_documents, statements
 from idp.local.lambda_router import LocalContext, current_function, invoking
 from idp.local.report import render
@@ -155,6 +155,15 @@ def check_the_table(result: DemoResult) -> None:
     assert refused is not None
     assert int(refused.group(1)) >= 2 * len(result.documents)  # two refusals of every callback, all then delivered
     assert "demo: PASS" in output
+    # What a document costs, by type, from the run's measured usage (idp.costs, the region's list prices).
+    assert "Estimated cost per document (USD, eu-west-1 list prices of" in output
+    rows = cost_by_type(result)
+    assert {kind for kind, *_ in rows} == {s.declared_type for s in SAMPLES if s.expected.value in PROCESSED}
+    for kind, _, usd, usage in rows:
+        assert usage.bda_pages >= 1, kind
+        assert usage.sfn_transitions == 6, kind
+        assert usd > 0.04 * usage.bda_pages, kind  # BDA's pages and then the rest
+    assert "✓ a bad release returns all traffic automatically, no Terraform apply" in output
 
 
 def exercise_the_rest(local: LocalRun, result: DemoResult, api_url: str, github: Path) -> None:

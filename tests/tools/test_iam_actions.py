@@ -26,6 +26,9 @@ def call(service: str, operation: str, subject: str = "") -> Call:
         (call("monitoring", "DescribeAlarms"), "cloudwatch:DescribeAlarms"),
         (call("states", "DescribeStateMachine"), "states:DescribeStateMachine"),
         (call("iam", "GetRole", "idp-x"), "iam:GetRole"),
+        (call("budgets", "DescribeSubscribersForNotification"), "budgets:ViewBudget"),
+        (call("budgets", "CreateBudget"), "budgets:ModifyBudget"),
+        (call("budgets", "ListTagsForResource"), "budgets:ListTagsForResource"),
     ],
 )
 def test_calls_map_to_the_actions_that_authorise_them(recorded: Call, action: str) -> None:
@@ -35,6 +38,8 @@ def test_calls_map_to_the_actions_that_authorise_them(recorded: Call, action: st
 def test_reads_and_writes() -> None:
     assert is_read("s3:GetLifecycleConfiguration")
     assert is_read("apigateway:GET")
+    assert is_read("budgets:ViewBudget")
+    assert not is_read("budgets:ModifyBudget")
     assert not is_read("s3:PutObject")
     assert not is_read("apigateway:PATCH")
 

@@ -148,6 +148,17 @@ def test_the_server_records_each_call_by_phase(server: LocalAwsServer) -> None:
     assert ("iam", "GetRole", 200, "probe-role") in calls
 
 
+def test_the_local_layers_own_calls_are_not_recorded(server: LocalAwsServer) -> None:
+    """The alarm evaluator stands in for CloudWatch itself: its DescribeAlarms is no role's call (the
+    cycle test checks every recorded call of a phase against the pipeline role of that phase)."""
+    from idp.local.aws_server import local_layer_client
+
+    with server.phase("probe-layer"):
+        local_layer_client(client(server, "cloudwatch")).describe_alarms()
+        client(server, "cloudwatch").list_metrics()
+    assert [c.operation for c in server.recorder.of("probe-layer")] == ["ListMetrics"]
+
+
 def test_a_mapped_queue_keeps_its_messages_for_the_local_poller(server: LocalAwsServer) -> None:
     """Plain moto hands the message to the function inside SendMessage and deletes it (the queue is
     empty at once); Lambda polls, so the message waits for the local event source stand-in."""
@@ -395,3 +406,47 @@ def test_a_retried_callback_task_waits_for_its_own_outcome(
     assert events.count("TaskFailed") == 1  # plain moto: 2 (the retry ended by the first attempt's failure)
     assert len(tokens) == 2
     assert tokens[0] != tokens[1]
+
+
+def test_a_budget_notifications_subscribers_are_listed(server: LocalAwsServer) -> None:
+    """Plain moto: DescribeSubscribersForNotification is not implemented (500)."""
+    budgets = server.client("budgets", "us-east-1")
+    notification = {
+        "NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0,
+        "ThresholdType": "PERCENTAGE",
+    }  # fmt: skip
+    topic = "arn:aws:sns:eu-west-1:123456789012:alarms"
+    budgets.create_budget(
+        AccountId="123456789012",
+        Budget={
+            "BudgetName": "b", "BudgetLimit": {"Amount": "100", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+            "BudgetType": "COST",
+        },
+        NotificationsWithSubscribers=[
+            {"Notification": notification, "Subscribers": [{"SubscriptionType": "SNS", "Address": topic}]}
+        ],
+    )  # fmt: skip
+    found = budgets.describe_subscribers_for_notification(
+        AccountId="123456789012", BudgetName="b", Notification=notification
+    )["Subscribers"]
+    assert found == [{"SubscriptionType": "SNS", "Address": topic}]
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.describe_subscribers_for_notification(
+            AccountId="123456789012", BudgetName="b", Notification=notification | {"Threshold": 100.0}
+        )
+
+
+def test_a_budgets_tags_are_kept_and_listed(server: LocalAwsServer) -> None:
+    """Plain moto: CreateBudget drops ResourceTags and ListTagsForResource is not implemented (500)."""
+    budgets = server.client("budgets", "us-east-1")
+    budgets.create_budget(
+        AccountId="123456789012",
+        Budget={"BudgetName": "t", "BudgetLimit": {"Amount": "1", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+                "BudgetType": "COST"},
+        ResourceTags=[{"Key": "Environment", "Value": "dev"}],
+    )  # fmt: skip
+    arn = "arn:aws:budgets::123456789012:budget/t"
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [{"Key": "Environment", "Value": "dev"}]
+    budgets.tag_resource(ResourceARN=arn, ResourceTags=[{"Key": "Project", "Value": "idp"}])
+    budgets.untag_resource(ResourceARN=arn, ResourceTagKeys=["Environment"])
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [{"Key": "Project", "Value": "idp"}]

@@ -195,6 +195,7 @@ def test_an_interrupted_shift_is_returned_first_and_a_manual_rollback_goes_back(
     assert world.alias(first) == ("1", {})
     # during a shift, the manual rollback drops the new version's share
     world.release(first)  # version 3
+
     def by_hand() -> None:
         world.controller([first]).rollback()
 

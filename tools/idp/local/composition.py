@@ -38,7 +38,7 @@ STACK_UNITS = ("security", "storage", "messaging", "ecr", "compute", "orchestrat
 BOOTSTRAP_UNITS = ("state-backend", "github-oidc")
 # Terraform provider `endpoints` keys of every service the modules manage or read.
 SERVICES = (
-    "apigateway", "cloudwatch", "cloudwatchlogs", "dynamodb", "ecr", "events", "iam", "kms", "lambda",
+    "apigateway", "budgets", "cloudwatch", "cloudwatchlogs", "dynamodb", "ecr", "events", "iam", "kms", "lambda",
     "s3", "scheduler", "secretsmanager", "sfn", "sns", "sqs", "ssm", "sts", "wafv2",
 )  # fmt: skip
 LOCAL_DIGEST = "sha256:" + "0" * 64  # images are not pulled locally: the handlers run in-process

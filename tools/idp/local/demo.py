@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from idp.api_client import ApiClient, default_credentials
+from idp.costs import PriceList, Usage, estimate
 from idp.local.api_gateway import LocalApiGateway
 from idp.local.event_source import EventSourceMapping
 from idp.local.lambda_router import LocalContext, invoking
@@ -29,6 +30,7 @@ from idp.local.receiver import CallbackReceiver
 from idp.local.release_fault import FAILING_SHARE, LOCAL_POLICY, RELEASE_FUNCTION, BadRelease, ReleaseFault
 from idp.local.samples import SAMPLES, SAMPLES_DIR, Sample
 from idp.local.stack import LOCAL_REGION, LocalRun, Progress, ReadBackError, local_stack
+from idp.local.usage import UsageMeter, memory_of
 from idp_common.flow import execution_arn
 from idp_common.status import TERMINAL, DocumentStatus
 
@@ -59,6 +61,8 @@ class Tracked:
     confidence: float | None = None
     reason: str | None = None
     transitions: int | None = None  # states its execution entered
+    sample: str = ""  # the sample it was made from (its BDA recording: its pages)
+    usage: Usage | None = None  # what it consumed (estimated: idp.local.usage)
 
     @property
     def seconds(self) -> float | None:
@@ -72,6 +76,7 @@ class DemoResult:
     invariants: dict[str, tuple[bool, str]] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
     release: ReleaseFault | None = None
+    prices: PriceList | None = None
 
     @property
     def ok(self) -> bool:
@@ -105,7 +110,7 @@ def handler_of(function: str) -> Any:
     return importlib.import_module(f"{function}.app").handler
 
 
-def api_gateway(stack: LocalRun) -> LocalApiGateway:
+def api_gateway(stack: LocalRun, meter: UsageMeter | None = None) -> LocalApiGateway:
     """The API Gateway stand-in for the routes as applied: IAM authorization where the API has it."""
     routes = stack.built.routes
     kinds = {r.authorization for r in routes}
@@ -114,8 +119,12 @@ def api_gateway(stack: LocalRun) -> LocalApiGateway:
         raise ReadBackError(f"the stand-in serves one function under one authorization, the API has {routes}")
     # IAM authorization as deployed: only requests signed with the local credentials get through.
     credentials = default_credentials() if kinds == {"AWS_IAM"} else None
+    function = functions.pop()
+    handler = handler_of(function)
+    if meter is not None:  # a client's status polling is not a document's cost (callbacks tell it)
+        handler = meter.timed(function, handler, skip=lambda event: event.get("httpMethod") == "GET")
     return LocalApiGateway(
-        handler_of(functions.pop()),
+        handler,
         credentials,
         LOCAL_REGION,
         tuple((r.method, r.path) for r in routes),
@@ -132,15 +141,17 @@ class DemoRun:
         self.faults = faults
         self.receiver = CallbackReceiver(stack.built.callback_secret)
         self.credentials = default_credentials()
-        self.gateway = api_gateway(stack)
-        self.dlq_handler = handler_of("dlq_analyzer")
+        functions = stack.built.functions
+        self.meter = UsageMeter(memory_of(stack.client("lambda"), [(k, f.name) for k, f in functions.items()]))
+        self.gateway = api_gateway(stack, self.meter)
+        self.dlq_handler = self.meter.timed("dlq_analyzer", handler_of("dlq_analyzer"))
         # Lambda's SQS event source mappings as applied: intake -> sqs_poller, and BDA's job-ended
         # events (the EventBridge rule's queue) -> bda_orchestrator.
         self.mappings = [
             EventSourceMapping(
                 stack.client("sqs"),
                 source.queue_url,
-                handler_of(source.function),
+                self.meter.timed(source.function, handler_of(source.function)),
                 LocalContext(source.function),
                 LOCAL_REGION,
                 function=source.function,
@@ -154,6 +165,8 @@ class DemoRun:
         self.events: list[str] = []
 
     def __enter__(self) -> DemoRun:
+        self.meter.install()
+        self.stack.router.observers.append(self._observe)
         self.receiver.start()
         self.gateway.start()
         for mapping in self.mappings:
@@ -170,7 +183,13 @@ class DemoRun:
             self.stack.router.faults[self.built.functions["document_classifier"].name] = 2
         return self
 
+    def _observe(self, function: str, milliseconds: float, event: Any) -> None:
+        key = next((k for k, f in self.built.functions.items() if f.name == function), function)
+        self.meter.record(key, milliseconds, event)
+
     def __exit__(self, *exc: object) -> None:
+        self.stack.router.observers.remove(self._observe)
+        self.meter.uninstall()
         for mapping in self.mappings:
             mapping.stop()
         self.gateway.stop()
@@ -214,7 +233,7 @@ class DemoRun:
     def inject_stuck_job(self) -> Tracked:
         """One more document whose BDA job never ends and sends no event: its deadline must end it."""
         sample = SAMPLES[0]
-        stuck = Tracked("stuck-job", sample.declared_type, DocumentStatus.FAILED)
+        stuck = Tracked("stuck-job", sample.declared_type, DocumentStatus.FAILED, sample=sample.name)
         created = self.submit(sample, stuck)
         self.stack.bda.stuck.add(stuck.document_id)
         self.upload(sample, created)
@@ -314,7 +333,7 @@ def release_phase(
     bad.start()
     sent = []
     for index, sample in enumerate(samples):
-        doc = Tracked(f"release:{sample.name}#{index + 1}", sample.declared_type, sample.expected)
+        doc = Tracked(f"release:{sample.name}#{index + 1}", sample.declared_type, sample.expected, sample=sample.name)
         run.upload(sample, run.submit(sample, doc))
         sent.append(doc)
     tracked.extend(sent)
@@ -323,6 +342,45 @@ def release_phase(
     if fault.record is not None:
         run.events.append(f"traffic shift of {RELEASE_FUNCTION}: {fault.record.outcome}")
     return bad, fault
+
+
+def pages_of(recordings: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """BDA pages per sample name (its recording's standard output metadata)."""
+    return {
+        str(r.get("sample")): int(r.get("standard_output", {}).get("metadata", {}).get("number_of_pages", 0))
+        for r in recordings.values()
+    }
+
+
+def measure_usage(meter: UsageMeter, docs: list[Tracked], recordings: dict[str, dict[str, Any]]) -> None:
+    """Each document's usage (idp.local.usage): documents that never reached BDA are charged no page."""
+    pages = pages_of(recordings)
+    counted = {
+        d.document_id: (d.transitions or 0, pages.get(d.sample, 0) if d.transitions else 0)
+        for d in docs
+        if d.document_id
+    }
+    used = meter.per_document(counted)
+    for doc in docs:
+        doc.usage = used.get(doc.document_id)
+
+
+def cost_by_type(result: DemoResult) -> list[tuple[str, int, float, Usage]]:
+    """(declared type, documents, mean USD per document, mean usage) for the processed documents."""
+    if result.prices is None:
+        return []
+    groups: dict[str, list[Usage]] = {}
+    for doc in result.documents:
+        if doc.usage is not None and doc.status in PROCESSED:
+            groups.setdefault(doc.declared_type, []).append(doc.usage)
+    rows = []
+    for kind, usages in sorted(groups.items()):
+        total = Usage()
+        for usage in usages:
+            total = total + usage
+        mean = total.scaled(1 / len(usages))
+        rows.append((kind, len(usages), estimate(mean, result.prices).total, mean))
+    return rows
 
 
 def plan_documents(count: int | None) -> list[Sample]:
@@ -413,7 +471,7 @@ def run_demo(
         tracked: list[Tracked] = []
         for index, sample in enumerate(samples):
             label = sample.name if documents is None else f"{sample.name}#{index + 1}"
-            doc = Tracked(label, sample.declared_type, sample.expected)
+            doc = Tracked(label, sample.declared_type, sample.expected, sample=sample.name)
             created = run.submit(sample, doc)
             run.upload(sample, created)
             tracked.append(doc)
@@ -436,6 +494,7 @@ def run_demo(
         run.drain_dlq()
         for doc in tracked:
             run.count_transitions(doc)
+        measure_usage(run.meter, tracked, local.bda.recordings)
         invariants = check_invariants(run, tracked)
         throttled = sum(local.bda.throttled.values())
         failed_calls = Counter(name for name, ok in local.router.invocations if not ok)
@@ -460,7 +519,14 @@ def run_demo(
             events.append(
                 "alarms the local evaluator cannot evaluate: " + "; ".join(f"{a} ({w})" for a, w in unevaluated)
             )
-        result = DemoResult(tracked, time.monotonic() - started, invariants, events, release and release[1])
+        result = DemoResult(
+            tracked,
+            time.monotonic() - started,
+            invariants,
+            events,
+            release and release[1],
+            PriceList.load(LOCAL_REGION),
+        )
         if keep is not None:
             keep(result, run.gateway.url, local.endpoint)  # blocks while the person uses the stack
         return result

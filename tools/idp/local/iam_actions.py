@@ -55,7 +55,29 @@ S3_ACTIONS = {
     "DeleteBucketTagging": "PutBucketTagging",
     "DeleteBucketWebsite": "DeleteBucketWebsite",
 }
-READ_VERBS = ("Get", "List", "Describe", "Head", "Check", "Validate", "Lookup", "Search", "Batch Get")
+# Budgets operations authorised by its two umbrella actions (AWS Budgets, "Actions, resources, and
+# condition keys": ViewBudget reads a budget and its notifications, ModifyBudget changes them).
+BUDGETS_ACTIONS = {
+    **dict.fromkeys(
+        ("DescribeBudget", "DescribeBudgets", "DescribeNotificationsForBudget", "DescribeSubscribersForNotification"),
+        "ViewBudget",
+    ),
+    **dict.fromkeys(
+        (
+            "CreateBudget",
+            "UpdateBudget",
+            "DeleteBudget",
+            "CreateNotification",
+            "UpdateNotification",
+            "DeleteNotification",
+            "CreateSubscriber",
+            "UpdateSubscriber",
+            "DeleteSubscriber",
+        ),
+        "ModifyBudget",
+    ),
+}
+READ_VERBS = ("Get", "List", "Describe", "Head", "Check", "Validate", "Lookup", "Search", "Batch Get", "View")
 NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
 
 
@@ -119,6 +141,8 @@ def action_for(signing_name: str, operation_name: str) -> str:
     """The IAM action of an API operation, by its service's SigV4 signing name (a client knows both)."""
     if signing_name == "s3":
         operation_name = S3_ACTIONS.get(operation_name, operation_name)
+    if signing_name == "budgets":
+        operation_name = BUDGETS_ACTIONS.get(operation_name, operation_name)
     return f"{PREFIXES.get(signing_name, signing_name)}:{operation_name}"
 
 

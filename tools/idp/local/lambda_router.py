@@ -150,6 +150,8 @@ class LambdaRouter:
         self.bad_versions: dict[tuple[str, str], float] = {}
         self.draw: Callable[[], float] = random.random
         self.executed: list[tuple[str, str, bool]] = []  # (function, version that ran, succeeded)
+        # Told of each invocation: (function, milliseconds, event) - the local run's usage meter.
+        self.observers: list[Callable[[str, float, Any], None]] = []
 
     def register(self, function_name: str, handler: Handler) -> None:
         self._handlers[function_name] = handler
@@ -185,6 +187,7 @@ class LambdaRouter:
                 {"errorType": "ResourceNotFoundException", "errorMessage": f"no handler for {name}"}
             ).encode()
         event = json.loads(body) if body else {}
+        started = time.perf_counter()
         try:
             if self._take_fault(name):
                 # A transient failure, as the application reports one: the state machine retries it.
@@ -196,6 +199,7 @@ class LambdaRouter:
         except Exception as exc:
             with self._lock:
                 self.invocations.append((name, False))
+            self._observe(name, started, event)
             response_headers["x-amz-function-error"] = "Unhandled"
             error = {
                 "errorType": type(exc).__name__,
@@ -205,7 +209,13 @@ class LambdaRouter:
             return json.dumps(error).encode()
         with self._lock:
             self.invocations.append((name, True))
+        self._observe(name, started, event)
         return json.dumps(result).encode()
+
+    def _observe(self, name: str, started: float, event: Any) -> None:
+        milliseconds = (time.perf_counter() - started) * 1000
+        for observer in self.observers:
+            observer(name, milliseconds, event)
 
     def install(self) -> None:
         check_moto_compatibility()

@@ -23,6 +23,8 @@
 | `sfn_task_failure_cause` | drops `SendTaskFailure`'s `cause` | the Catch sees it as `Cause` |
 | `lambda_esm_keeps_alias_arn` | maps an alias to its version (`FunctionArn` `…:1`) | keeps the alias ARN (`…:live`) |
 | `sfn_callback_attempt_token` | a retried callback task reuses its token: the old outcome ends it | waits for its own |
+| `budgets_describe_subscribers` | `DescribeSubscribersForNotification` not implemented (500) | lists them |
+| `budgets_tags` | drops `CreateBudget`'s `ResourceTags`; no `ListTagsForResource`/`TagResource` (500) | keeps them |
 | `cloudwatch_describe_alarms_filters` | `DescribeAlarms` applies one filter (drops `StateValue`) | all of them |
 """
 
@@ -466,6 +468,76 @@ def cloudwatch_describe_alarms_filters() -> None:
         return answer
 
     CloudWatchResponse.describe_alarms = describe_alarms  # type: ignore[method-assign]
+
+
+@fix
+def budgets_describe_subscribers() -> None:
+    """The provider reads each budget notification's subscribers (the alarm topic): moto stores them
+    with the notification and answered 500 (not implemented), which the provider retried for minutes."""
+    from moto.budgets.exceptions import NotFoundException  # noqa: PLC0415
+    from moto.budgets.responses import BudgetsResponse  # noqa: PLC0415
+
+    keys = ("NotificationType", "ComparisonOperator", "ThresholdType")
+
+    def same(stored: dict[str, Any], asked: dict[str, Any]) -> bool:
+        threshold = float(stored.get("Threshold", 0)) == float(asked.get("Threshold", 0))
+        return threshold and all(stored.get(k) == asked.get(k) for k in keys)
+
+    def describe_subscribers_for_notification(self: Any) -> str:
+        budgets = self.backend.budgets.get(self._get_param("AccountId"), {})
+        budget = budgets.get(self._get_param("BudgetName"))
+        asked = self._get_param("Notification") or {}
+        found = [n for n in (budget.notifications if budget else []) if same(n.details, asked)]
+        if not found:
+            raise NotFoundException("Unable to describe subscribers - the notification doesn't exist.")
+        return json.dumps({"Subscribers": found[0].subscribers})
+
+    setattr(BudgetsResponse, "describe_subscribers_for_notification", describe_subscribers_for_notification)  # noqa: B010
+
+
+@fix
+def budgets_tags() -> None:
+    """A budget's tags (the provider's default tags: cost allocation) are kept and listed, as for any
+    taggable resource; moto ignored them and answered 500 to the provider's read."""
+    from moto.budgets.responses import BudgetsResponse  # noqa: PLC0415
+
+    tags: dict[str, dict[str, str]] = {}  # budget ARN -> tags
+    plain_create, plain_delete = BudgetsResponse.create_budget, BudgetsResponse.delete_budget
+
+    def arn(self: Any, name: str) -> str:
+        return f"arn:aws:budgets::{self._get_param('AccountId')}:budget/{name}"
+
+    def create_budget(self: Any) -> str:
+        answer = plain_create(self)
+        given = self._get_param("ResourceTags") or []
+        tags[arn(self, self._get_param("Budget")["BudgetName"])] = {t["Key"]: t["Value"] for t in given}
+        return answer
+
+    def delete_budget(self: Any) -> str:
+        tags.pop(arn(self, self._get_param("BudgetName")), None)
+        return plain_delete(self)
+
+    def list_tags_for_resource(self: Any) -> str:
+        held = tags.get(self._get_param("ResourceARN"), {})
+        return json.dumps({"ResourceTags": [{"Key": k, "Value": v} for k, v in held.items()]})
+
+    def tag_resource(self: Any) -> str:
+        held = tags.setdefault(self._get_param("ResourceARN"), {})
+        held.update({t["Key"]: t["Value"] for t in self._get_param("ResourceTags") or []})
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        held = tags.setdefault(self._get_param("ResourceARN"), {})
+        for key in self._get_param("ResourceTagKeys") or []:
+            held.pop(key, None)
+        return "{}"
+
+    for name, method in (
+        ("create_budget", create_budget), ("delete_budget", delete_budget),
+        ("list_tags_for_resource", list_tags_for_resource), ("tag_resource", tag_resource),
+        ("untag_resource", untag_resource),
+    ):  # fmt: skip
+        setattr(BudgetsResponse, name, method)
 
 
 def install() -> list[str]:

@@ -8,8 +8,21 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from idp.local.demo import DemoResult
+from idp.costs import Usage, estimate
+from idp.local.demo import DemoResult, cost_by_type
 
+LINES = {  # usage field -> how the cost line reads
+    "bda_pages": "BDA pages",
+    "sfn_transitions": "Step Functions transitions",
+    "lambda_gb_seconds": "Lambda duration",
+    "lambda_requests": "Lambda requests",
+    "dynamodb_write_units": "DynamoDB writes",
+    "dynamodb_read_units": "DynamoDB reads",
+    "sqs_requests": "SQS requests",
+    "s3_put_requests": "S3 PUTs",
+    "s3_get_requests": "S3 GETs",
+    "api_requests": "API requests",
+}
 STATUS_STYLE = {"COMPLETED": "green", "LOW_CONFIDENCE": "yellow", "FAILED": "red", "EXPIRED": "magenta"}
 
 
@@ -91,9 +104,38 @@ def render(result: DemoResult, console: Console) -> None:
         f"[bold]{count} document{'' if count == 1 else 's'}[/] in {result.elapsed:.1f} s "
         f"({result.throughput:.2f} documents/second): {summary}"
     )
+    render_costs(result, console)
     for event in result.events:
         console.print(f"  • {event}")
     for name, (ok, detail) in result.invariants.items():
         console.print(f"  {'[green]✓[/]' if ok else '[red]✗[/]'} {name}: {detail}")
     verdict = "[bold green]PASS[/]" if result.ok else "[bold red]FAIL[/]"
     console.print(f"demo: {verdict}")
+
+
+def render_costs(result: DemoResult, console: Console) -> None:
+    """The estimated cost per processed document, by type (idp.costs with the region's price list)."""
+    rows = cost_by_type(result)
+    if not rows or result.prices is None:
+        return
+    prices = result.prices
+    table = Table(
+        title=f"Estimated cost per document ({prices.currency}, {prices.region} list prices of {prices.version})",
+        title_justify="left",
+        caption="Lambda durations measured in-process here, not on Lambda: an estimate (idp.local.usage).",
+        caption_justify="left",
+    )
+    for column in ("type", "docs", "Lambda GB-s", "transitions", "BDA pages", "per document", "per 1,000"):
+        table.add_column(column, justify="left" if column == "type" else "right")
+    for kind, count, usd, usage in rows:
+        table.add_row(
+            kind, str(count), f"{usage.lambda_gb_seconds:.3f}", f"{usage.sfn_transitions:g}",
+            f"{usage.bda_pages:g}", f"${usd:.4f}", f"${usd * 1000:.2f}",
+        )  # fmt: skip
+    console.print(table)
+    total, count = Usage(), 0
+    for _, docs, _, usage in rows:
+        total, count = total + usage.scaled(docs), count + docs
+    mean = estimate(total.scaled(1 / count), prices)
+    shares = ", ".join(f"{LINES.get(name, name)} ${usd:.5f} ({usd / mean.total:.1%})" for name, usd in mean.largest(3))
+    console.print(f"  a processed document: ${mean.total:.4f} on average; the largest lines: {shares}")

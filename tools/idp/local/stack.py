@@ -30,7 +30,7 @@ from typing import Any
 from idp.configs.publish import PublishReport, Target, publish
 from idp.configs.validate import load_all
 from idp.local.alarms import LocalAlarms
-from idp.local.aws_server import LOCAL_KEY_ID, LOCAL_SECRET, LocalAwsServer
+from idp.local.aws_server import LOCAL_KEY_ID, LOCAL_SECRET, LocalAwsServer, local_layer_client
 from idp.local.bda_double import LocalBlueprints, ReplayBda, load_recordings
 from idp.local.composition import LocalAccount
 from idp.local.lambda_router import LambdaRouter
@@ -405,9 +405,8 @@ def local_stack(
         import bda_orchestrator.app as orchestrator  # noqa: PLC0415 - the handler module, wired to the double
 
         orchestrator.DOUBLE = bda.for_project(blueprints.project_arn)
-        alarms = LocalAlarms(
-            server.client("cloudwatch", LOCAL_REGION), LOCAL_ACCOUNT, LOCAL_REGION, window=timings.alarm_window_seconds
-        )
+        cloudwatch = local_layer_client(server.client("cloudwatch", LOCAL_REGION))
+        alarms = LocalAlarms(cloudwatch, LOCAL_ACCOUNT, LOCAL_REGION, window=timings.alarm_window_seconds)
         alarms.start()
         cleanup.callback(alarms.stop)
         yield LocalRun(server, terraform, built, router, bda, blueprints, report, alarms, timings)
