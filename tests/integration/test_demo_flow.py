@@ -16,6 +16,13 @@ def test_unknown_fault_is_a_usage_error() -> None:
     assert "choose from" in result.output
 
 
+def test_the_help_names_every_fault() -> None:
+    from idp.local.demo import Fault
+
+    shown = " ".join(runner.invoke(app, ["demo", "--help"], terminal_width=200).output.split())
+    assert [f.value for f in Fault if f.value not in shown] == []
+
+
 def test_the_twice_invariant_reads_every_page_of_executions() -> None:
     """`idp demo --documents 150` reported "100 executions": ListExecutions pages at 100."""
     import json
@@ -77,3 +84,61 @@ def test_the_summary_speaks_of_one_document_in_the_singular() -> None:
     assert "1 document in 2.0 s" in console.export_text()
     render(DemoResult([doc, doc], 2.0), console)
     assert "2 documents in 2.0 s" in console.export_text()
+
+
+def test_without_a_terminal_the_apply_reports_progress_now_and_then() -> None:
+    """#22 row 8: `make demo > log` showed nothing for two minutes between the banner and the apply's
+    summary (the live status line needs a terminal)."""
+    import io
+
+    from rich.console import Console
+
+    from idp.local.report import LOG_EVERY, ApplyProgress
+
+    lines = [f"module.x.aws_sqs_queue.q[{n}]: Creation complete after 1s [id=q{n}]" for n in range(2 * LOG_EVERY + 3)]
+    lines.insert(10, "module.x.aws_s3_bucket_lifecycle_configuration.l: Still creating... [30s elapsed]")
+    lines.insert(11, "module.x.aws_s3_bucket_lifecycle_configuration.l: Still creating... [10s elapsed]")
+    lines.append("Apply complete! Resources: 53 added, 0 changed, 0 destroyed.")
+    out = io.StringIO()
+    progress = ApplyProgress(Console(file=out, force_terminal=False, width=120))
+    for line in lines:
+        progress(line)
+    progress.stop()
+    said = [line for line in out.getvalue().splitlines() if line.startswith("terraform")]
+    assert [s.split(" — ")[0] for s in said] == [  # before: only the last one
+        "terraform apply: 10 created",  # then waiting 30 s on the lifecycle configuration (not its 10 s)
+        "terraform apply: 25 resources created",
+        "terraform apply: 50 resources created",
+        "terraform: Apply complete! Resources: 53 added, 0 changed, 0 destroyed.",
+    ]
+
+
+def test_the_tables_fit_80_columns_and_cut_nothing() -> None:
+    """#22 row 9: on 80 columns the table truncated (`passport…`, `COMPLET…`) and two rows could not
+    be told apart."""
+    import io
+
+    from rich.console import Console
+
+    from idp.local.demo import DemoResult, Tracked
+    from idp.local.report import render
+    from idp_common.status import DocumentStatus
+
+    docs = [
+        Tracked(label, "drivers-license", DocumentStatus.COMPLETED, status=status, language="en", confidence=0.96)
+        for label, status in (
+            ("release:invoice-declared-as-payslip#8", "LOW_CONFIDENCE"),
+            ("release:invoice-declared-as-payslip#18", "COMPLETED"),
+            ("passport-en", "COMPLETED"),
+        )
+    ]
+    out = io.StringIO()
+    render(DemoResult(docs, 12.0), Console(file=out, width=80, color_system=None))
+    text = out.getvalue()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "LOW_CONFIDENCE" in text  # whole
+    assert "✗ expected" in text  # the one that differs says what was expected
+    wide = io.StringIO()
+    render(DemoResult(docs, 12.0), Console(file=wide, width=160, color_system=None))
+    assert "expected" in wide.getvalue().splitlines()[2]  # its own column when there is room

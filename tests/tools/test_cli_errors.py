@@ -146,3 +146,22 @@ def test_a_plan_json_of_the_wrong_shape_is_one_line_not_a_crash(command: str, tm
     assert result.returncode == 2, result.stderr
     assert len(lines) == 1, result.stderr
     assert "resource_changes is a str, not a list" in lines[0]
+
+
+def test_ctrl_c_during_the_demo_is_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """#22 row 7: nothing was printed. The cleanup itself (Terraform's process group, the temporary
+    folder, the server) is local_stack's and terraform_stack's (tests/tools/test_terraform_interrupt.py)."""
+    from typer.testing import CliRunner
+
+    from idp import terraform
+    from idp.cli import app
+    from idp.local import demo
+
+    def interrupted(**_: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "run_demo", interrupted)
+    monkeypatch.setattr(terraform, "terraform_binary", lambda: "terraform")
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 130
+    assert result.output.strip().splitlines()[-1].startswith("interrupted: Terraform and its provider stopped")

@@ -72,7 +72,7 @@ def demo_command(
         list[str] | None,
         typer.Option(
             help="Inject a fault (repeatable): bda-throttling, handler-error, poison-message, duplicate-event, "
-            "stuck-job, callback-down, all."
+            "stuck-job, callback-down, bad-release, all."
         ),
     ] = None,
     timeout: Annotated[
@@ -142,6 +142,15 @@ def demo_command(
         applying.stop()
         console.print(failed.errors, markup=False, highlight=False)  # Terraform's own error
         raise
+    except KeyboardInterrupt:
+        applying.stop()
+        bar.stop()
+        typer.echo(
+            "interrupted: Terraform and its provider stopped, the embedded AWS stopped, "
+            "the temporary stack folder removed",
+            err=True,
+        )
+        raise typer.Exit(130) from None
     finally:
         applying.stop()
         bar.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -23,6 +24,8 @@ LINES = {  # usage field -> how the cost line reads
     "s3_get_requests": "S3 GETs",
     "api_requests": "API requests",
 }
+LOG_EVERY = 25  # without a terminal: a progress line every this many resources created ...
+LOG_WAITS_EVERY = 30  # ... and every this many seconds of one resource's wait
 STATUS_STYLE = {"COMPLETED": "green", "LOW_CONFIDENCE": "yellow", "FAILED": "red", "EXPIRED": "magenta"}
 
 
@@ -59,41 +62,66 @@ class ApplyProgress:
         self.summary: str | None = None
 
     def __call__(self, line: str) -> None:
-        if self.created == 0 and self.summary is None:
+        if self.created == 0 and self.summary is None and self._console.is_terminal:
             self._status.start()
         address, _, what = line.partition(": ")
         if what.startswith("Creation complete after"):
             self.created += 1
-            self._status.update(f"terraform apply: {self.created} resources created — {address}")
+            self._say(f"terraform apply: {self.created} resources created — {address}", self.created % LOG_EVERY == 0)
         elif what.startswith("Still creating..."):
             waited = what.split("[", 1)[-1].rstrip("]")
-            self._status.update(f"terraform apply: {self.created} created — waiting on {address} ({waited})")
+            seconds = waited.split()[0].removesuffix("s")
+            long_wait = seconds.isdigit() and int(seconds) % LOG_WAITS_EVERY == 0
+            self._say(f"terraform apply: {self.created} created — waiting on {address} ({waited})", long_wait)
         elif line.startswith("Apply complete!"):
             self.stop()
             self.summary = line
             self._console.print(f"[bold]terraform[/]: {line}")
 
+    def _say(self, text: str, log_it: bool) -> None:
+        """A terminal gets a live status line; a log (no terminal) a line now and then, so a person
+        tailing `make demo > log` sees it move."""
+        if self._console.is_terminal:
+            self._status.update(text)
+        elif log_it:
+            self._console.print(text, markup=False, highlight=False)
+
     def stop(self) -> None:
         self._status.stop()
 
 
+NARROW = 100  # below this many columns, the tables drop borders and spell less (#22: 80 columns)
+
+
 def render(result: DemoResult, console: Console) -> None:
-    table = Table(title="IDP demo — documents", title_justify="left")
-    for column in ("document", "type", "status", "expected", "language", "confidence", "seconds", "states"):
-        table.add_column(column, justify="right" if column in {"confidence", "seconds", "states"} else "left")
+    narrow = console.width < NARROW
+    table = Table(title="IDP demo — documents", title_justify="left", box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD)
+    # Narrow: "expected" folds into the status cell (shown only where it differs); nothing is cut with
+    # "…": a long label wraps, so every row stays told apart.
+    columns = ["document", "type", "status"] + ([] if narrow else ["expected"])
+    columns += ["lang", "conf", "s", "states"] if narrow else ["language", "confidence", "seconds", "states"]
+    for column in columns:
+        right = column in {"confidence", "conf", "seconds", "s", "states"}
+        # the label folds; a status or type keeps its width whole (they are what rows are read by)
+        width = {"type": len("drivers-license"), "status": len("LOW_CONFIDENCE")}.get(column)
+        folds = column in {"document", "status"}
+        table.add_column(
+            column, justify="right" if right else "left", overflow="fold", no_wrap=not folds, min_width=width
+        )
     for doc in result.documents:
         style = STATUS_STYLE.get(doc.status, "bold red")
         mark = "" if doc.status == doc.expected else " ✗"
-        table.add_row(
-            doc.label,
-            doc.declared_type,
-            f"[{style}]{doc.status}[/]{mark}",
-            doc.expected.value,
+        status = f"[{style}]{doc.status}[/]{mark}"
+        if narrow and mark:
+            status += f" expected {doc.expected.value}"
+        cells = [doc.label, doc.declared_type, status] + ([] if narrow else [doc.expected.value])
+        cells += [
             doc.language or "-",
             f"{doc.confidence:.2f}" if doc.confidence is not None else "-",
             f"{doc.seconds:.1f}" if doc.seconds is not None else "stuck",
             str(doc.transitions) if doc.transitions is not None else "-",
-        )
+        ]
+        table.add_row(*cells)
     console.print(table)
     counts: dict[str, int] = {}
     for doc in result.documents:
@@ -125,8 +153,12 @@ def render_costs(result: DemoResult, console: Console) -> None:
         caption="Lambda durations measured in-process here, not on Lambda: an estimate (idp.local.usage).",
         caption_justify="left",
     )
-    for column in ("type", "docs", "Lambda GB-s", "transitions", "BDA pages", "per document", "per 1,000"):
-        table.add_column(column, justify="left" if column == "type" else "right")
+    narrow = console.width < NARROW
+    table.box = box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD
+    wide = ("type", "docs", "Lambda GB-s", "transitions", "BDA pages", "per document", "per 1,000")
+    short = ("type", "docs", "GB-s", "states", "pages", "$/doc", "$/1,000")
+    for column in short if narrow else wide:
+        table.add_column(column, justify="left" if column == "type" else "right", overflow="fold")
     for kind, count, usd, usage in rows:
         table.add_row(
             kind, str(count), f"{usage.lambda_gb_seconds:.3f}", f"{usage.sfn_transitions:g}",

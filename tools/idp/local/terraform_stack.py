@@ -7,7 +7,10 @@ nothing to change, and a destroy (after the one documented decommission step) le
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping
@@ -49,6 +52,8 @@ class LocalStack:
         self._binary = terraform_binary()
 
     def _run(self, argv: list[str], progress: Progress | None = None, *, ok: tuple[int, ...] = (0,)) -> tuple[int, str]:
+        # Its own process group: an interrupt (Ctrl-C) stops Terraform *and* its provider plugins here,
+        # not whatever Terraform had time to do with a SIGINT of its own.
         proc = subprocess.Popen(
             [self._binary, *argv, "-no-color"],
             cwd=self.work_dir,
@@ -56,13 +61,18 @@ class LocalStack:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,
         )
         assert proc.stdout is not None  # noqa: S101
         lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if progress is not None and line.strip():
-                progress(line.rstrip())
+        try:
+            for line in proc.stdout:
+                lines.append(line)
+                if progress is not None and line.strip():
+                    progress(line.rstrip())
+        except BaseException:
+            stop_group(proc)
+            raise
         code = proc.wait()
         output = "".join(lines)
         if code not in ok:
@@ -122,6 +132,20 @@ class LocalStack:
     def leftovers(self) -> list[str]:
         """Every resource of ours still in the embedded AWS (KMS keys pending deletion count as gone)."""
         return [f"{kind}: {name}" for kind, names in _inventory(self.client).items() for name in names]
+
+
+def stop_group(proc: subprocess.Popen[str], grace: float = 5.0) -> None:
+    """End a process and everything it started (Terraform and its provider plugins): SIGTERM to the
+    group, then SIGKILL to whatever is left after `grace` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(wait)
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return  # the leader and every member are gone
 
 
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
