@@ -17,25 +17,25 @@ locals {
   service_alarms = {
     "dlq-not-empty" = {
       description = "Messages in the intake DLQ: documents failed intake (dlq_analyzer marks them FAILED)."
-      namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum"
+      namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", extended_statistic = null
       dimensions  = { QueueName = var.dlq_name }
       threshold   = 0, comparison = "GreaterThanThreshold"
     }
     "executions-failed" = {
       description = "Document flow executions that failed: the flow itself broke (a document that ends FAILED ends its execution successfully)."
-      namespace   = "AWS/States", metric = "ExecutionsFailed", statistic = "Sum"
+      namespace   = "AWS/States", metric = "ExecutionsFailed", statistic = "Sum", extended_statistic = null
       dimensions  = { StateMachineArn = var.state_machine_arn }
       threshold   = 1, comparison = "GreaterThanOrEqualToThreshold"
     }
     "documents-overdue" = {
       description = "Documents ended FAILED by document_cleanup because they stayed QUEUED or PROCESSING past their deadline: the flow is stuck somewhere (ordinary bad input never ends this way)."
-      namespace   = "IDP", metric = "DocumentsOverdue", statistic = "Sum"
+      namespace   = "IDP", metric = "DocumentsOverdue", statistic = "Sum", extended_statistic = null
       dimensions  = { service = "document_cleanup" }
       threshold   = 1, comparison = "GreaterThanOrEqualToThreshold"
     }
     "api-5xx" = {
       description = "API answered 5xx: a handler bug (bad input is always 4xx)."
-      namespace   = "AWS/ApiGateway", metric = "5XXError", statistic = "Sum"
+      namespace   = "AWS/ApiGateway", metric = "5XXError", statistic = "Sum", extended_statistic = null
       dimensions  = { ApiName = var.api_name, Stage = var.api_stage }
       threshold   = 1, comparison = "GreaterThanOrEqualToThreshold"
     }
@@ -44,12 +44,14 @@ locals {
   # its own alarm (metric math). One-minute periods: a release's traffic shift stops on any of them.
   lambda_alarms = merge(
     { for k, name in var.function_names : "${k}-throttles" => {
-      function    = name, metric = "Throttles", statistic = "Sum", extended_statistic = null, threshold = 1,
+      namespace   = "AWS/Lambda", dimensions = { FunctionName = name },
+      metric      = "Throttles", statistic = "Sum", extended_statistic = null, threshold = 1,
       comparison  = "GreaterThanOrEqualToThreshold",
       description = "Throttles of ${name}: invocations refused for concurrency (work waits or is retried)."
     } },
     { for k, name in var.function_names : "${k}-duration-p95" => {
-      function    = name, metric = "Duration", statistic = null, extended_statistic = "p95",
+      namespace   = "AWS/Lambda", dimensions = { FunctionName = name },
+      metric      = "Duration", statistic = null, extended_statistic = "p95",
       threshold   = var.function_timeouts[k] * 1000 * var.duration_alarm_fraction,
       comparison  = "GreaterThanThreshold",
       description = "p95 duration of ${name} above ${var.duration_alarm_fraction * 100} % of its ${var.function_timeouts[k]} s timeout."
@@ -152,25 +154,6 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
-resource "aws_cloudwatch_metric_alarm" "lambda" {
-  for_each = local.lambda_alarms
-
-  alarm_name          = "${module.names.prefix}-${each.key}"
-  alarm_description   = each.value.description
-  namespace           = "AWS/Lambda"
-  metric_name         = each.value.metric
-  dimensions          = { FunctionName = each.value.function }
-  statistic           = each.value.statistic
-  extended_statistic  = each.value.extended_statistic
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = each.value.threshold
-  comparison_operator = each.value.comparison
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
 # Errors as a share of invocations (seed 000 section 9.2: roll back above 10 %), every version of the
 # function: a bad release at a canary's share may stay under it - `idp traffic shift` also reads the
 # new version's own error rate (Lambda's ExecutedVersion metrics) at each step.
@@ -208,8 +191,9 @@ resource "aws_cloudwatch_metric_alarm" "error_rate" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "service" {
-  for_each = local.service_alarms
+# Every single-metric alarm: the flow's and each function's (the error rate, metric math, below).
+resource "aws_cloudwatch_metric_alarm" "metric" {
+  for_each = merge(local.service_alarms, local.lambda_alarms)
 
   alarm_name          = "${module.names.prefix}-${each.key}"
   alarm_description   = each.value.description
@@ -217,6 +201,7 @@ resource "aws_cloudwatch_metric_alarm" "service" {
   metric_name         = each.value.metric
   dimensions          = each.value.dimensions
   statistic           = each.value.statistic
+  extended_statistic  = each.value.extended_statistic
   period              = 60
   evaluation_periods  = 1
   threshold           = each.value.threshold

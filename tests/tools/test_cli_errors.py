@@ -150,7 +150,7 @@ def test_a_plan_json_of_the_wrong_shape_is_one_line_not_a_crash(command: str, tm
 
 def test_ctrl_c_during_the_demo_is_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
     """#22 row 7: nothing was printed. The cleanup itself (Terraform's process group, the temporary
-    folder, the server) is local_stack's and terraform_stack's (tests/tools/test_terraform_interrupt.py)."""
+    folder, the server) is local_stack's and terraform_stack's (tests/tools/test_local_terraform_run.py)."""
     from typer.testing import CliRunner
 
     from idp import terraform

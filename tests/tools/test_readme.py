@@ -111,3 +111,24 @@ def test_a_stale_step_would_be_found() -> None:
     assert "release rollback" not in command_tree()[0]
     assert concrete("live/<new>/env.hcl") is None
     assert Path(str(concrete("live/<env>/account.hcl"))).parts[:2] == ("live", "dev")
+
+
+def test_the_curl_example_sends_the_session_token_only_when_there_is_one() -> None:
+    """#22 row 5: with long-term keys (no AWS_SESSION_TOKEN) the example sent an empty
+    x-amz-security-token header; curl signs it, does not send it, and AWS answers 403. The README's own
+    lines run in bash, with curl standing in as a printer of its arguments."""
+    import subprocess
+
+    text = (REPO_ROOT / "README.md").read_text()
+    block = next(b for b in re.findall(r"```bash\n(.*?)```", text, re.S) if "curl --aws-sigv4" in b)
+    script = "curl() { printf '<%s>\\n' \"$@\"; }\n" + block
+
+    def arguments(token: str | None) -> list[str]:
+        env = {"PATH": "/usr/bin:/bin", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret"}
+        if token is not None:
+            env["AWS_SESSION_TOKEN"] = token
+        done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, check=True)
+        return done.stdout.splitlines()
+
+    assert not any("security-token" in arg for arg in arguments(None))
+    assert "<x-amz-security-token: a-session-token>" in arguments("a-session-token")

@@ -85,10 +85,7 @@ class LocalStack:
         try:
             self._run(["init", "-input=false"])
         except TerraformError as failed:
-            failed.summary += (
-                " (the hashicorp/aws provider comes from the registry, which needs the network, or from a "
-                "filesystem mirror: IDP_TF_PROVIDER_MIRROR; README: Prerequisites)"
-            )
+            failed.summary += provider_hint(failed.errors)
             raise
 
     def apply(self, progress: Progress | None = None) -> float:
@@ -132,6 +129,25 @@ class LocalStack:
     def leftovers(self) -> list[str]:
         """Every resource of ours still in the embedded AWS (KMS keys pending deletion count as gone)."""
         return [f"{kind}: {name}" for kind, names in _inventory(self.client).items() for name in names]
+
+
+# Terraform's words when init cannot get a provider (not when a module does not parse: #22 row 6).
+PROVIDER_ERRORS = (
+    "Failed to query available provider packages",
+    "Failed to install provider",
+    "Could not retrieve the list of available versions",
+    "Incompatible provider version",
+)
+
+
+def provider_hint(errors: str) -> str:
+    """Where the provider comes from - said only when init failed to get one."""
+    if not any(phrase in errors for phrase in PROVIDER_ERRORS):
+        return ""
+    return (
+        " (the hashicorp/aws provider comes from the registry, which needs the network, or from a "
+        "filesystem mirror: IDP_TF_PROVIDER_MIRROR; README: Prerequisites)"
+    )
 
 
 def stop_group(proc: subprocess.Popen[str], grace: float = 5.0) -> None:

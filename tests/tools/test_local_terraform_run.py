@@ -1,5 +1,6 @@
-"""Ctrl-C during the local run's Terraform: Terraform and the provider it started both end (#22, row 7:
-once a terraform-provider-aws process was left running)."""
+"""The local run's Terraform: Ctrl-C ends Terraform and the provider it started (#22 row 7: once a
+terraform-provider-aws process was left running), and an init error gets the provider hint only when it
+is about the provider (row 6)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,16 @@ def test_the_local_stack_stops_its_terraform_when_interrupted(tmp_path: Path, mo
             break
         time.sleep(0.1)
     assert not alive(seen[0])
+
+
+def test_the_provider_hint_comes_only_with_a_provider_error() -> None:
+    """#22 row 6: a syntax error in a module got the hint about where the provider comes from."""
+    from idp.local.terraform_stack import provider_hint
+
+    syntax = "Error: Argument or block definition required\n\n  on main.tf line 3, in resource ..."
+    offline = (
+        "Error: Failed to query available provider packages\n\nCould not retrieve the list of available "
+        "versions for provider hashicorp/aws: could not connect to registry.terraform.io"
+    )
+    assert provider_hint(syntax) == ""
+    assert "IDP_TF_PROVIDER_MIRROR" in provider_hint(offline)
