@@ -65,7 +65,6 @@ class CallbackResult:
     delivered: bool
     status_code: int | None
     error: str | None = None
-    queued: bool = False  # handed to the callbacks queue: the sender delivers it
 
 
 def refusal(url: str, *, allow_http_loopback: bool) -> str | None:

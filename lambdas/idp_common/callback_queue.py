@@ -41,10 +41,9 @@ class CallbackQueue:
     sqs: Any
     queue_url: str
 
-    def __call__(self, url: str, payload: dict[str, Any]) -> CallbackResult:
+    def __call__(self, url: str, payload: dict[str, Any]) -> None:
         body = {"document_id": payload["document_id"], "url": url, "payload": payload}
         self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body))
-        return CallbackResult(False, None, queued=True)
 
 
 class NotACallbackError(ValueError):

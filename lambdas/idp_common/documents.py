@@ -58,6 +58,13 @@ def _attr(key: str, value: object) -> dict[str, str]:
     return {"N": str(value)} if key in _NUMBER_FIELDS else {"S": str(value)}
 
 
+def _set(updates: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """`SET #f0 = :v0, ...` for the fields given, with its attribute names and typed values."""
+    names = {f"#f{i}": key for i, key in enumerate(updates)}
+    values = {f":v{i}": _attr(key, value) for i, (key, value) in enumerate(updates.items())}
+    return "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(updates))), names, values
+
+
 def _to_item(values: dict[str, Any]) -> dict[str, Any]:
     return {key: _attr(key, value) for key, value in values.items() if value is not None}
 
@@ -96,10 +103,9 @@ class DocumentStore:
             raise TransitionRejectedError(document_id, target, None)
         updates = {"status": target.value, "updated_at": iso(utcnow())}
         updates |= {key: value for key, value in fields.items() if value is not None}
-        names = {"#status": "status"} | {f"#f{i}": key for i, key in enumerate(updates)}
-        values = {f":v{i}": _attr(key, value) for i, (key, value) in enumerate(updates.items())}
+        expression, names, values = _set(updates)
+        names |= {"#status": "status"}
         values |= {f":s{i}": {"S": source.value} for i, source in enumerate(sources)}
-        expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(updates)))
         allowed = ", ".join(f":s{i}" for i in range(len(sources)))
         condition = f"attribute_exists(document_id) AND #status IN ({allowed})"
         try:
@@ -143,14 +149,14 @@ class DocumentStore:
     def track_bda(self, document_id: str, **fields: str) -> None:
         """Record the BDA job's task token / invocation on a PROCESSING document; a document that has
         moved on (ended at its deadline, say) is left as it is: TransitionRejectedError."""
-        names = {f"#f{i}": key for i, key in enumerate(fields)} | {"#status": "status"}
-        values = {f":v{i}": {"S": value} for i, value in enumerate(fields.values())}
+        expression, names, values = _set(fields)
+        names |= {"#status": "status"}
         values[":processing"] = {"S": DocumentStatus.PROCESSING.value}
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key={"document_id": {"S": document_id}},
-                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                UpdateExpression=expression,
                 ConditionExpression="#status = :processing",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,

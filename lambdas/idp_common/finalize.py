@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from idp_common.callback import CallbackResult
 from idp_common.documents import DocumentRecord, DocumentStore
 from idp_common.errors import TransitionRejectedError
 from idp_common.flow import ProcessingFailed, ProcessingStarted, StatusUpdate
@@ -19,7 +18,9 @@ from idp_common.status import TERMINAL, DocumentStatus
 
 MAX_REASON_CHARS = 1000
 
-Notify = Callable[[str, dict[str, Any]], CallbackResult]
+# Hands a callback (url, payload) over for durable delivery (idp_common.callback_queue.CallbackQueue);
+# raises when it cannot - never drops one quietly.
+Notify = Callable[[str, dict[str, Any]], None]
 
 
 def failure_reason(update: ProcessingFailed) -> str:
@@ -57,14 +58,12 @@ def callback_payload(record: DocumentRecord) -> dict[str, Any]:
 
 
 def announce(record: DocumentRecord, store: DocumentStore, notify: Notify) -> None:
-    """Send the callback of a document that has just reached a terminal status, and record the outcome."""
+    """Queue the callback of a document that has just reached a terminal status and record "queued"
+    (unless the sender, quicker, has already recorded its own outcome)."""
     if record.status not in TERMINAL or not record.callback_url:
         return
-    result = notify(record.callback_url, callback_payload(record))
-    if result.queued:
-        store.record_callback(record.document_id, "queued", first=True)
-    else:
-        store.record_callback(record.document_id, "delivered" if result.delivered else f"failed: {result.error}")
+    notify(record.callback_url, callback_payload(record))
+    store.record_callback(record.document_id, "queued", first=True)
 
 
 def finish(
