@@ -31,8 +31,11 @@ $(UV):
 	$(PYTHON) -m venv $(BOOTSTRAP)
 	$(BOOTSTRAP)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# Quiet: a first `make demo` listed ~130 `+ package==version` lines before anything of the demo
+# (#22 row 15); uv still prints its errors, and one line says what happened.
 $(SYNCED): $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen
+	$(UV) sync --frozen --quiet
+	@echo "python environment: .venv synced from uv.lock"
 	@touch $@
 
 $(NODE_TOOLS): tools/node/package.json tools/node/package-lock.json
@@ -40,7 +43,8 @@ $(NODE_TOOLS): tools/node/package.json tools/node/package-lock.json
 	@touch $@
 
 $(CHECKOV_ENV): $(UV) tools/envs/checkov/uv.lock tools/envs/checkov/pyproject.toml
-	$(UV) sync --frozen --project tools/envs/checkov
+	$(UV) sync --frozen --quiet --project tools/envs/checkov
+	@echo "checkov environment: tools/envs/checkov/.venv synced from its uv.lock"
 	@touch $@
 
 setup: $(SYNCED) $(NODE_TOOLS) $(CHECKOV_ENV) ## Install everything the gate needs (idempotent)

@@ -132,3 +132,15 @@ def test_the_curl_example_sends_the_session_token_only_when_there_is_one() -> No
 
     assert not any("security-token" in arg for arg in arguments(None))
     assert "<x-amz-security-token: a-session-token>" in arguments("a-session-token")
+
+
+def test_a_first_setup_says_what_it_installed_in_one_line_not_a_line_per_package() -> None:
+    """#22 row 15: the first `make demo` printed ~130 `+ package==version` lines. Every uv sync of the
+    Makefile is quiet (uv still prints errors) and followed by one line saying what it did."""
+    lines = (REPO_ROOT / "Makefile").read_text().splitlines()
+    syncs = [i for i, line in enumerate(lines) if " sync --frozen" in line]
+    assert len(syncs) >= 2  # the project's environment and checkov's
+    for i in syncs:
+        assert "--quiet" in lines[i], lines[i]
+        assert lines[i + 1].strip().startswith("@echo"), lines[i + 1]
+        assert "synced from" in lines[i + 1], lines[i + 1]
