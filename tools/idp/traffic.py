@@ -143,6 +143,12 @@ def latest_version(lambda_client: Any, function: str) -> str:
     return str(max(numbers))
 
 
+def weights_of(alias: Mapping[str, Any]) -> dict[str, float]:
+    """An alias's additional versions and their weights (GetAlias/UpdateAlias answer); {}: unweighted."""
+    weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+    return {str(version): float(weight) for version, weight in weights.items()}
+
+
 def _described(previous: str) -> str:
     return f"The version every caller invokes; {PREVIOUS}{previous}"
 
@@ -200,7 +206,7 @@ class TrafficShift:
         moves = []
         for function in self.functions:
             alias = self._alias(function)
-            weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+            weights = weights_of(alias)
             if weights:
                 self._route(function, alias["FunctionVersion"], {})
                 record.notes.append(
@@ -330,7 +336,7 @@ class TrafficShift:
         record = ShiftRecord(self.environment, "manual rollback")
         for function in self.functions:
             alias = self._alias(function)
-            weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+            weights = weights_of(alias)
             current = alias["FunctionVersion"]
             if weights:
                 record.moves.append(Move(function, f"{current} + {','.join(weights)}", current))

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from idp.traffic import ALIAS, ShiftPolicy, ShiftRecord, TrafficShift
+from idp.traffic import ALIAS, ShiftPolicy, ShiftRecord, TrafficShift, weights_of
 
 RELEASE_FUNCTION = "language_detector"
 FAILING_SHARE = 0.5
@@ -101,8 +101,7 @@ class BadRelease:
             raise RuntimeError("the bad release was never started")
         self._thread.join(timeout)
         alias = self.lambda_client.get_alias(FunctionName=self.function, Name=ALIAS)
-        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-        fault.alias_after = (alias["FunctionVersion"], {k: float(v) for k, v in weights.items()})
+        fault.alias_after = (alias["FunctionVersion"], weights_of(alias))
         fault.bad_invocations = sum(
             1 for name, version, _ in self.stack.router.executed if name == self.function and version == fault.bad
         )
