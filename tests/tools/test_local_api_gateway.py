@@ -188,7 +188,10 @@ def test_a_role_session_the_embedded_sts_issued_is_accepted_a_made_up_key_is_not
     served.start()
     try:
         assert ApiClient(served.url, session, REGION).call("GET", "/health")[0] == 200
-        made_up = Credentials(answer["AccessKeyId"][:-1] + "X", answer["SecretAccessKey"])
+        issued_key = answer["AccessKeyId"]
+        # one character changed; the old "+ 'X'" left an issued key ending in X unchanged (CI, stop 26)
+        made_up_key = issued_key[:-1] + ("Y" if issued_key.endswith("X") else "X")
+        made_up = Credentials(made_up_key, answer["SecretAccessKey"])
         status, body = ApiClient(served.url, made_up, REGION).call("GET", "/health")
         assert (status, body["error"]) == (403, "invalid_signature")
         assert ApiClient(served.url, CREDS, REGION).call("GET", "/health")[0] == 200  # the local run's own
