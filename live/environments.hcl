@@ -14,6 +14,11 @@
 # shift`, docs/adr/0004): all-at-once, canary (percent for every_minutes, then all) or linear (percent
 # more every every_minutes); then bake_minutes watching. Any of the env's alarms in ALARM, or a new
 # version failing above 10 % of its invocations, returns all traffic to the previous versions.
+# load: the load test a release passes in this env before the next env may start (`idp load run`, after
+# the smoke test): `documents` at `concurrency` through the signed API, each to its terminal status;
+# more than max_error_rate_percent failed, a p95 end-to-end above max_p95_seconds or fewer than
+# min_documents_per_minute stops the promotion. No entry: no load test (dev is for trying things; prod
+# serves its clients - the release it gets has passed test's).
 locals {
   environments = [
     {
@@ -27,6 +32,14 @@ locals {
       protected  = true
       wait_timer = 0
       traffic    = { shift = "canary", percent = 10, every_minutes = 5, bake_minutes = 5 }
+      load = {
+        documents                = 100
+        concurrency              = 10
+        max_error_rate_percent   = 1
+        max_p95_seconds          = 180
+        min_documents_per_minute = 20
+        timeout_minutes          = 20
+      }
     },
     {
       name       = "prod"

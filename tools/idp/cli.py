@@ -14,6 +14,7 @@ import typer
 
 from idp import inputs
 from idp import lint as lint_gate
+from idp.load_cli import register as register_load
 from idp.traffic_cli import register as register_traffic
 
 if TYPE_CHECKING:
@@ -582,6 +583,7 @@ def tf_lock(
 
 
 register_traffic(app)
+register_load(app)
 
 release_app = typer.Typer(help="Deployed releases: env facts, image digest manifests, rollback.", no_args_is_help=True)
 app.add_typer(release_app, name="release")

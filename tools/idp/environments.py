@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from idp.hcl import merged_locals, read
+from idp.load.policy import LoadPolicy, LoadPolicyError
 from idp.paths import REPO_ROOT
 from idp.traffic import ShiftPolicy, TrafficError
 
@@ -33,6 +34,8 @@ class Environment:
     wait_timer: int
     # How a release's new versions take the traffic (idp.traffic); absent: all at once, no bake.
     traffic: ShiftPolicy = ALL_AT_ONCE
+    # The load test a release must pass here before the next env (idp.load); absent: none.
+    load: LoadPolicy | None = None
 
 
 def _read(path: Path) -> dict[str, object]:
@@ -62,9 +65,10 @@ def _entry(raw: object, index: int, where: Path) -> Environment:
         raise EnvironmentsError(f"{where}: {name}.wait_timer must be whole minutes, 0 to {MAX_WAIT_MINUTES}")
     try:
         traffic = ShiftPolicy.from_data(raw["traffic"], f"{where}: {name}") if "traffic" in raw else ALL_AT_ONCE
-    except TrafficError as exc:
+        load = LoadPolicy.from_data(raw["load"], f"{where}: {name}") if "load" in raw else None
+    except (TrafficError, LoadPolicyError) as exc:
         raise EnvironmentsError(str(exc)) from exc
-    return Environment(name, protected, wait, traffic)
+    return Environment(name, protected, wait, traffic, load)
 
 
 def environments(root: Path = REPO_ROOT) -> list[Environment]:
