@@ -32,7 +32,7 @@ locals {
   bucket_retention_days  = { input = 7, output = 400, audit = 365, access_logs = 30 }
   api_authorization      = "AWS_IAM"
   # Monthly cost budget of the env's account (AWS Budgets; README, Cost: the estimate at this env's volume).
-  monthly_budget_usd = 250
+  monthly_budget_usd = 300
   alarm_emails       = []
   oncall_topic_name  = null
 }

@@ -1,5 +1,6 @@
-"""Budgets (make bench): the full local apply of every AWS module <= 90 s, and `make demo` end to end
-(apply, read back, ten documents) <= 120 s, on the 2-core machine."""
+"""Budgets (make bench): the full local apply of every AWS module <= 90 s, `make demo` end to end
+(apply, read back, ten documents) <= 120 s, a bad release's traffic back <= 60 s after its alarm, and
+the local load test's p95 and throughput, on the 2-core machine."""
 
 from __future__ import annotations
 
@@ -73,3 +74,25 @@ def test_a_bad_release_returns_within_a_minute_and_what_a_document_costs() -> No
             f"{usage.sfn_transitions:g} transitions, {usage.bda_pages:g} BDA pages)"
         )
     assert seconds <= RETURN_BUDGET_SECONDS
+
+
+LOAD_BUDGET = {"p95_seconds": 30.0, "per_minute": 30.0}  # #21: the local stack under the README's load
+
+
+def test_the_load_test_on_the_local_stack_and_what_its_documents_cost() -> None:
+    """`idp load local` as the README states it: 40 documents at concurrency 8 through the signed API of
+    the applied stack, Locust's figures and the cost read back from the embedded CloudWatch."""
+    from idp.load.local_run import local_load
+    from idp.load_cli import LOCAL
+
+    result, cost = local_load(LOCAL)
+    figures = result.figures()
+    print(
+        f"\nlocal load: {figures['documents']} documents at concurrency {LOCAL.concurrency}, "
+        f"{figures['failed']} failed, p50 {figures['p50_seconds']} s, p95 {figures['p95_seconds']} s, "
+        f"{figures['per_minute']} documents/min over {figures['elapsed_seconds']} s"
+    )
+    print(cost.splitlines()[0])
+    assert result.breaches(LOCAL) == []
+    assert figures["p95_seconds"] <= LOAD_BUDGET["p95_seconds"]
+    assert figures["per_minute"] >= LOAD_BUDGET["per_minute"]

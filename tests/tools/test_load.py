@@ -25,11 +25,11 @@ from idp.load.metered import Metered, metered, queries
 from idp.load.policy import LoadPolicy, LoadPolicyError
 from idp.load.result import DocumentRun, LoadResult, RequestStats, charts, markdown, percentile
 from idp.load.run import LOAD_SAMPLES, pdf_pages, run_swarm, swarm_config
-from idp.local.api_gateway import LocalApiGateway
 from idp.local.aws_server import LOCAL_KEY_ID, LOCAL_SECRET, LocalAwsServer
 from idp.local.samples import SAMPLES, SAMPLES_DIR
 from idp.naming import FUNCTIONS, Names
 from tests.conftest import REPO_ROOT
+from tests.fake_api import FakeApi, served
 
 GOOD = {
     "documents": 20,
@@ -155,44 +155,10 @@ def test_the_summary_charts_parse_as_mermaid_and_a_broken_one_does_not() -> None
 # --- the swarm, for real, against a signed API ---------------------------------------------------
 
 
-class FakeApi:
-    """Just enough of the API for the swarm's client: per declared type, a document that completes
-    after one poll (passport), one that never ends (invoice), a create that fails (payslip). The real
-    API under load: tests/integration/test_terraform_stack.py (`idp load` on the applied stack)."""
-
-    def __init__(self, s3: Any, bucket: str) -> None:
-        self.s3, self.bucket = s3, bucket
-        self.polls: dict[str, int] = {}
-        self.types: dict[str, str] = {}
-
-    def __call__(self, event: dict[str, Any], _: Any) -> dict[str, Any]:
-        if event["httpMethod"] == "POST":
-            body = json.loads(event["body"])
-            if body["document_type"] == "payslip":
-                return {"statusCode": 500, "body": json.dumps({"error": "internal"})}
-            document_id = str(uuid.uuid4())
-            self.types[document_id] = body["document_type"]
-            upload = self.s3.generate_presigned_post(self.bucket, f"uploads/{document_id}/{body['filename']}")
-            return {"statusCode": 201, "body": json.dumps({"document_id": document_id, "upload": upload})}
-        document_id = event["pathParameters"]["document_id"]
-        self.polls[document_id] = self.polls.get(document_id, 0) + 1
-        done = self.types[document_id] == "passport" and self.polls[document_id] >= 2
-        return {"statusCode": 200, "body": json.dumps({"status": "COMPLETED" if done else "PROCESSING"})}
-
-
 @pytest.fixture
 def fake_api(embedded_aws: LocalAwsServer) -> Iterator[tuple[str, FakeApi]]:
-    s3 = embedded_aws.client("s3")
-    s3.create_bucket(Bucket="input", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    api = FakeApi(s3, "input")
-    from botocore.credentials import Credentials
-
-    gateway = LocalApiGateway(api, Credentials(LOCAL_KEY_ID, LOCAL_SECRET), "eu-west-1")
-    gateway.start()
-    try:
-        yield gateway.url, api
-    finally:
-        gateway.stop()
+    with served(embedded_aws) as running:
+        yield running
 
 
 def test_the_swarm_signs_every_call_and_counts_what_fails(fake_api: tuple[str, FakeApi], tmp_path: Path) -> None:

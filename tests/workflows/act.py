@@ -288,6 +288,7 @@ class GitHubWorld:
     server: Any  # the embedded AWS (LocalAwsServer)
     script: dict[str, Any] = field(default_factory=dict)
     runs: int = 0
+    environ: dict[str, str] = field(default_factory=dict)  # more variables for every job (a runner's env)
 
     def __post_init__(self) -> None:
         self.state = self.root / "world"
@@ -522,6 +523,7 @@ class GitHubWorld:
             "AWS_ENDPOINT_URL": self.server.endpoint,
             "GITHUB_RUN_ID": str(run_id),
             "GITHUB_RUN_ATTEMPT": str(attempt),
+            **self.environ,
         }
         for key in ("AWS_PROFILE", "VIRTUAL_ENV", "PYTEST_CURRENT_TEST", "COV_CORE_SOURCE", "COV_CORE_CONFIG",
                     "COV_CORE_DATAFILE"):  # fmt: skip

@@ -6,6 +6,7 @@ stand-ins (stand_in.py), external actions stand-ins built from their source (act
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from idp.local.aws_server import LocalAwsServer
 from idp.naming import FUNCTIONS
 from idp.release import PLACEHOLDER_DIGEST, Release, env_info, manifest_parameter
 from tests.conftest import REPO_ROOT
+from tests.fake_api import served
 from tests.workflows.act import GitHubWorld, Run, template_remote, workflow_document
 
 PLANS = REPO_ROOT / "tests" / "fixtures" / "plans"
@@ -87,6 +89,18 @@ def edit_workflow(github: GitHubWorld, name: str, jobs: dict[str, Any]) -> None:
     for job in [n for n, given in workflow["jobs"].items() if given is None]:
         del workflow["jobs"][job]
     path.write_text(yaml.safe_dump(workflow, sort_keys=False))
+
+
+def set_load(github: GitHubWorld, env: str, **values: float) -> None:
+    """The env's `load` entry in the world's live/environments.hcl, these values changed."""
+    path = github.clone / "live" / "environments.hcl"
+    text = path.read_text()
+    start = text.index(f'name       = "{env}"')
+    block_end = text.index("      }", text.index("load = {", start))
+    block = text[start:block_end]
+    for key, value in values.items():
+        block = re.sub(rf"({key} += )[0-9.]+", rf"\g<1>{value:g}", block)
+    path.write_text(text[:start] + block + text[block_end:])
 
 
 def touch(github: GitHubWorld, relative: str, line: str = "# touched\n") -> None:
@@ -253,6 +267,23 @@ def test_a_module_change_whose_outputs_move_re_plans_the_dependents_before_apply
     ]
 
 
+def released_with_images(github: GitHubWorld, base: str) -> tuple[Any, dict[str, str]]:
+    """Every env runs `base`, whose images are in the registry (a release's images get tagged after
+    its apply); (the registry's client, the digests)."""
+    from idp.naming import repository
+
+    ecr = bootstrap_registry(github)
+    deployed = {}
+    for function in FUNCTIONS:  # the images the envs run now
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                    "config": {"digest": f"sha256:{function}"}, "layers": []}  # fmt: skip
+        pushed = ecr.put_image(repositoryName=repository(function), imageManifest=json.dumps(manifest), imageTag=base)
+        deployed[function] = pushed["image"]["imageId"]["imageDigest"]
+    for env in ENVS:
+        release(github, env, base, deployed)
+    return ecr, deployed
+
+
 def deploy_through_every_env(server: LocalAwsServer, api_url: str, tmp_path: Path) -> None:
     """A later push changing one function, from main through dev, test and prod, on a running stack:
     its image is built once (pushed to the registry), each env plans with it over its release, applies
@@ -267,19 +298,15 @@ def deploy_through_every_env(server: LocalAwsServer, api_url: str, tmp_path: Pat
     github.answer("terragrunt", ["output", "-raw", "api_url"], api_url)
     github.answer("aws", ["s3", "cp", "-"])
     github.answer("trivy", ["image"])
+    # The stack's metrics are in the local account, the jobs' sessions in each env's: test's load test
+    # reads its cost without waiting for metrics that never come there (--metrics-wait's variable).
+    github.environ["IDP_LOAD_METRICS_WAIT"] = "0"
     base = github.sha("main")
     github.answer("gh", ["api", "actions/workflows/deploy.yml/runs"], base)
     github.answer("gh", ["api", "/approvals"], "a-reviewer")
-    ecr = bootstrap_registry(github)
-    deployed = {}
-    for function in FUNCTIONS:  # the images the envs run now
-        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                    "config": {"digest": f"sha256:{function}"}, "layers": []}  # fmt: skip
-        pushed = ecr.put_image(repositoryName=repository(function), imageManifest=json.dumps(manifest), imageTag=base)
-        deployed[function] = pushed["image"]["imageId"]["imageDigest"]
-    for env in ENVS:
-        release(github, env, base, deployed)
+    ecr, deployed = released_with_images(github, base)
     touch(github, "lambdas/sqs_poller/app.py")
+    set_load(github, "test", documents=6, concurrency=3, min_documents_per_minute=1)  # the stack is a laptop's
     head = github.commit("sqs_poller: a change")
     run = github.act("push", workflow="deploy.yml")
     assert run.exit_code == 0, run.explain()
@@ -289,16 +316,25 @@ def deploy_through_every_env(server: LocalAwsServer, api_url: str, tmp_path: Pat
         apply = run.job(f"apply {env}")
         assert apply.outcome("Smoke test") == "success", apply.text[-3000:]
         assert "PASS  result document" in apply.text
+        assert apply.outcome("Load test") == "success", apply.text[-3000:]
         recorded = Release.from_json(
             github.client("ssm", env).get_parameter(Name=manifest_parameter(env))["Parameter"]["Value"]
         )
         assert recorded == Release(head, {**deployed, "sqs_poller": new}), env
         tags = ecr.describe_images(repositoryName=repository("sqs_poller"), imageIds=[{"imageDigest": new}])
         assert f"release-{env}-{head[:12]}" in tags["imageDetails"][0]["imageTags"]
+    # test's load test ran for real through the stack, signed with the job's role session; its report
+    # (tables, charts, the cost read back from CloudWatch) is in the job summary.
+    load_report = next(text for text in github.summaries() if "### Load test of test" in text)
+    assert "**passed** - the promotion goes on" in load_report
+    assert "| documents | 6 (0 failed) | 6 |" in load_report
+    assert load_report.count("```mermaid") == 2
+    assert "| lambda_gb_seconds |" in load_report  # (no data here: the stack counts in the local account)
     audits = audit_records(github)
     assert [(a["environment"], a["outcome"], a["rollback"], a["approved_by"]) for a in audits] == [
         (env, "success", "not needed", "a-reviewer") for env in ENVS
     ]
+    assert [a["load_test"]["outcome"] for a in audits] == ["none", "passed", "none"]
     markers = [json.loads((github.artifact(f"promoted-{env}") / f"{env}.json").read_text()) for env in ENVS]
     assert [m["digests"]["sqs_poller"] for m in markers] == [new] * 3  # what the next env would take
 
@@ -403,6 +439,44 @@ def test_a_failed_validation_rolls_back_to_the_last_validated_release(github: Gi
     assert (audit["outcome"], audit["rolled_back_to"]) == ("failure", base)
     assert apply.outcome("Rollback - all traffic to the restored release") == "success"
     assert audit["traffic"]["shift"] == "nothing to shift"  # the stand-in apply published no version
+
+
+def test_a_load_test_that_breaches_a_threshold_stops_the_promotion_before_prod(
+    github: GitHubWorld, embedded_aws: LocalAwsServer
+) -> None:
+    """test's release passes its smoke test, then its load test misses the throughput test asks for
+    (live/environments.hcl, raised in this commit): the job fails, so test is not marked done and prod
+    never starts; the release stays (validated, recorded - no rollback); the job summary shows the
+    breach and its charts, the audit record the load test's outcome. The API is the stand-in of
+    tests/fake_api.py, signed with the job's role session."""
+    cloudwatch = github.client("cloudwatch", "test")  # the API function's invocations: in test's account
+    every_type_ends = {"never_ends": frozenset(), "fails": frozenset()}
+    with served(embedded_aws, "idp-test-presigned-url-generator", cloudwatch, **every_type_ends) as (url, api):
+        github.answer("terragrunt", ["output", "-raw", "api_url"], url)
+        released_with_images(github, released_everywhere(github))
+        set_load(github, "test", documents=4, concurrency=2, min_documents_per_minute=100000)
+        touch(github, "modules/monitoring/main.tf")
+        head = github.commit("monitoring, and test must take 100,000 documents a minute")
+        run = github.act("push", workflow="deploy.yml")
+    assert run.exit_code != 0
+    assert run.job("apply dev").outcome("Load test") == "success"  # dev has no load test: says so
+    apply = run.job("apply test")
+    assert apply.outcome("Smoke test") == "success", apply.text[-3000:]
+    assert apply.outcome("Record the release") == "success"
+    assert apply.outcome("Load test") == "failure"
+    assert apply.outcome("Rollback - the last validated release") == "skipped"
+    assert "error: the load test breached 1 threshold(s): throughput:" in apply.text
+    assert not run.ran("apply prod")
+    assert not run.ran("test done")
+    recorded = github.client("ssm", "test").get_parameter(Name=manifest_parameter("test"))["Parameter"]["Value"]
+    assert Release.from_json(recorded).commit == head
+    report = next(text for text in github.summaries() if "### Load test of test" in text)
+    assert "**breached** - the promotion stops" in report
+    assert "- throughput: " in report
+    assert report.count("```mermaid") == 2
+    assert len(api.types) == 4 + 2  # the load's documents, dev's and test's smoke tests (prod never ran)
+    audit = next(a for a in audit_records(github) if a["environment"] == "test")
+    assert (audit["outcome"], audit["rollback"], audit["load_test"]["outcome"]) == ("failure", "not needed", "breached")
 
 
 def test_a_release_whose_traffic_shift_an_alarm_stops_is_rolled_back_and_says_why(github: GitHubWorld) -> None:

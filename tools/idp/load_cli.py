@@ -77,7 +77,12 @@ def run(
     region: Annotated[str | None, typer.Option(help="AWS region (default: the env's, live/<env>).")] = None,
     poll_seconds: Annotated[float, typer.Option(min=0.5, help="How often each document's status is read.")] = 5.0,
     metrics_wait: Annotated[
-        float, typer.Option(min=0, help="Seconds to wait at most for CloudWatch to count the load's calls.")
+        float,
+        typer.Option(
+            min=0,
+            envvar="IDP_LOAD_METRICS_WAIT",
+            help="Seconds to wait at most for CloudWatch to count the load's calls.",
+        ),
     ] = 300.0,
     summary: SummaryOption = False,
     github_output: OutputOption = False,
