@@ -88,6 +88,12 @@ CASES = [
     (["configs", "publish", "--env", "../etc"], {}, "'../etc' is not in live/environments.hcl", 2),
     (["plan-comment", "tests", "--env", "nosuch"], {}, "'nosuch' is not in live/environments.hcl", 2),
     (["demo", "--timeout", "-5"], {}, "-5 is not a number of seconds above 0", 2),
+    # #21: the load test refuses before any load
+    (["load", "run", "--env", "test", "--api", "notaurl"], {}, "'notaurl' is not an http(s) URL", 2),
+    (["load", "run", "--env", "nosuch", "--api", "https://x.example/a"], {}, "'nosuch' is not in live/environments", 2),
+    (["load", "run", "--env", "test", "--api", "https://x.example/test"], {}, "no AWS credentials found", 2),
+    (["load", "run", "--env", "dev", "--api", "https://x.example/dev", "--github-output"], {}, "GITHUB_OUTPUT", 2),
+    (["load", "local", "--concurrency", "50", "--documents", "60"], {}, "a local load test is bounded", 2),
 ]
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from idp import inputs
+from idp import github_files, inputs
 from idp import lint as lint_gate
 from idp.load_cli import register as register_load
 from idp.traffic_cli import register as register_traffic
@@ -27,12 +27,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def _append_github_output(lines: str) -> None:
-    """Append name=value lines to $GITHUB_OUTPUT (unset: a KeyError, reported as a missing setting)."""
-    with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as handle:
-        handle.write(lines)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -264,7 +258,6 @@ def changes_command(
     everything: Annotated[bool, typer.Option("--all", help="Everything changed (full redeploy of a ref).")] = False,
 ) -> None:
     """What a change touches: functions to rebuild, doc-configs, infrastructure per env, docs only."""
-    import os  # noqa: PLC0415
 
     from idp.changes import GitError, detect  # noqa: PLC0415
     from idp.changes import everything as all_changes  # noqa: PLC0415
@@ -281,12 +274,7 @@ def changes_command(
         raise typer.Exit(2) from exc
     typer.echo(result.to_json())
     if github_output:
-        target = os.environ.get("GITHUB_OUTPUT")
-        if not target:
-            typer.echo("error: --github-output given but $GITHUB_OUTPUT is not set", err=True)
-            raise typer.Exit(2)
-        with Path(target).open("a", encoding="utf-8") as handle:
-            handle.write(result.github_outputs())
+        github_files.append(github_files.OUTPUT, result.github_outputs())
 
 
 @app.command("envs")
@@ -305,7 +293,7 @@ def envs_command(
         raise _fail(str(exc), 2) from exc
     typer.echo(text, nl=False)
     if github_output:
-        _append_github_output(text)
+        github_files.append(github_files.OUTPUT, text)
 
 
 def _affected(repo: Path, env: str, base: str | None, head: str, *, everything: bool) -> Affected:
@@ -383,7 +371,7 @@ def plan_run_command(
     except (RunError, UnitsError) as exc:
         raise _fail(str(exc)) from exc
     if github_output:
-        _append_github_output(f"planned=true\nplan={planned}\ndestroy={destroyed}\n")
+        github_files.append(github_files.OUTPUT, f"planned=true\nplan={planned}\ndestroy={destroyed}\n")
 
 
 @app.command("plan-apply")
@@ -414,14 +402,14 @@ def plan_apply_command(
         replanned = apply(repo.resolve(), env, PlanFolder(reviewed), mocked=mocked == "true", fresh=fresh)
     except Refused as exc:
         if github_output:
-            _append_github_output(f"refused={exc.unit}\n")
+            github_files.append(github_files.OUTPUT, f"refused={exc.unit}\n")
         raise _fail(str(exc)) from exc
     except (RunError, UnitsError) as exc:
         raise _fail(str(exc)) from exc
     if replanned:
         typer.echo(f"plan-apply: planned again after their dependencies moved, as reviewed: {', '.join(replanned)}")
     if github_output:
-        _append_github_output(f"replanned={','.join(replanned)}\n")
+        github_files.append(github_files.OUTPUT, f"replanned={','.join(replanned)}\n")
 
 
 @app.command("plan-comment")
@@ -469,7 +457,8 @@ def plan_comment_command(
     if github_output:
         mocked = "true" if mocked_units(plans) else "false"
         changes = "true" if any(p.has_changes for p in plans) else "false"
-        _append_github_output(f"fingerprint={plan_fingerprint(plans)}\nmocked={mocked}\nchanges={changes}\n")
+        outputs = f"fingerprint={plan_fingerprint(plans)}\nmocked={mocked}\nchanges={changes}\n"
+        github_files.append(github_files.OUTPUT, outputs)
 
 
 @app.command("plan-verify")
@@ -495,7 +484,7 @@ def plan_verify_command(
         raise _fail(f"no tfplan.json under {reviewed if not old else current}: nothing to compare", 2)
     verdict = compare(old, new)
     if github_output:
-        _append_github_output(f"fingerprint={plan_fingerprint(new)}\n")
+        github_files.append(github_files.OUTPUT, f"fingerprint={plan_fingerprint(new)}\n")
     if verdict.matches:
         typer.echo(f"plan-verify: match (fingerprint {plan_fingerprint(new)})")
         return
@@ -611,7 +600,7 @@ def release_env(
         raise _fail(str(exc), 2) from exc
     typer.echo(info.github_outputs(), nl=False)
     if github_output:
-        _append_github_output(info.github_outputs())
+        github_files.append(github_files.OUTPUT, info.github_outputs())
 
 
 @release_app.command("commit")
@@ -630,7 +619,7 @@ def release_commit(
         raise _fail(str(exc)) from exc
     typer.echo(sha)
     if github_output:
-        _append_github_output(f"sha={sha}\n")
+        github_files.append(github_files.OUTPUT, f"sha={sha}\n")
 
 
 @release_app.command("digests")
@@ -670,9 +659,10 @@ def release_digests(
     if result.placeholders:
         typer.echo(f"{result.source}: no image yet for {', '.join(result.placeholders)} (placeholders)", err=True)
     if github_output:
-        _append_github_output(
+        github_files.append(
+            github_files.OUTPUT,
             f"digests={json.dumps(result.digests)}\nsource={result.source}\n"
-            f"placeholders={','.join(result.placeholders)}\n"
+            f"placeholders={','.join(result.placeholders)}\n",
         )
     typer.echo(json.dumps(result.digests))
 
@@ -751,7 +741,7 @@ def release_show(
             raise _fail(f"cannot check out {release.commit[:12]}: {added.stderr.strip().splitlines()[-1]}")
     typer.echo(release.to_json())
     if github_output:
-        _append_github_output(f"commit={release.commit}\ndigests={json.dumps(release.digests)}\n")
+        github_files.append(github_files.OUTPUT, f"commit={release.commit}\ndigests={json.dumps(release.digests)}\n")
 
 
 @release_app.command("restore")

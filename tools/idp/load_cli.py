@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from idp import github_files
 from idp.inputs import api_url, env_name
 from idp.load.policy import LoadPolicy
 from idp.load.result import LoadResult, markdown
@@ -29,11 +29,6 @@ OutputOption = Annotated[
 RecordOption = Annotated[Path | None, typer.Option(help="Also write the result (every document) as JSON here.")]
 
 
-def _append(variable: str, text: str) -> None:
-    with Path(os.environ[variable]).open("a", encoding="utf-8") as handle:
-        handle.write(text)
-
-
 def report(
     result: LoadResult,
     policy: LoadPolicy,
@@ -49,11 +44,11 @@ def report(
     typer.echo(text)
     breaches = result.breaches(policy)
     if summary:
-        _append("GITHUB_STEP_SUMMARY", text + "\n")
+        github_files.append(github_files.SUMMARY, text + "\n")
     if github_output:
         figures = result.figures()
-        _append(
-            "GITHUB_OUTPUT",
+        github_files.append(
+            github_files.OUTPUT,
             f"outcome={'breached' if breaches else 'passed'}\np95_seconds={figures['p95_seconds'] or ''}\n"
             f"per_minute={figures['per_minute']}\nerror_rate_percent={figures['error_rate_percent']}\n",
         )
@@ -93,6 +88,7 @@ def run(
     without a `load` entry: says so and exits 0."""
     import boto3  # noqa: PLC0415
 
+    from idp.api_client import default_credentials  # noqa: PLC0415
     from idp.environments import environment  # noqa: PLC0415
     from idp.load.metered import cost_report  # noqa: PLC0415
     from idp.load.run import run_swarm, swarm_config  # noqa: PLC0415
@@ -103,8 +99,9 @@ def run(
     if policy is None:
         typer.echo(f"no load test for {env}: live/environments.hcl gives it no `load`")
         if github_output:
-            _append("GITHUB_OUTPUT", "outcome=none\n")
+            github_files.append(github_files.OUTPUT, "outcome=none\n")
         return
+    default_credentials()  # none: one line now, not a swarm of refused requests
     info = env_info(env)
     where = region or info.region
     config = swarm_config(api, policy, where, poll_seconds=poll_seconds, document_timeout=policy.max_p95_seconds * 2)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from idp import github_files
 from idp.inputs import env_name
 from idp.traffic import ShiftPolicy, ShiftRecord, TrafficShift
 
@@ -46,20 +46,15 @@ def controller(env: str, region: str | None, poll_seconds: float = 10.0) -> Traf
     )
 
 
-def _append(variable: str, text: str) -> None:
-    """Append to the file a GitHub variable names (unset: a KeyError, reported as a missing setting)."""
-    with Path(os.environ[variable]).open("a", encoding="utf-8") as handle:
-        handle.write(text)
-
-
 def report(record: ShiftRecord, summary: bool, record_file: Path | None, github_output: bool, *, failed: bool) -> None:
     typer.echo(record.markdown(), nl=False)
     if summary:
-        _append("GITHUB_STEP_SUMMARY", record.markdown() + "\n")
+        github_files.append(github_files.SUMMARY, record.markdown() + "\n")
     if github_output:
         seconds = "" if record.seconds_to_return is None else f"{record.seconds_to_return:g}"
         stopped = "" if record.trip is None else record.trip.source
-        _append("GITHUB_OUTPUT", f"outcome={record.outcome}\nseconds_to_return={seconds}\nstopped_by={stopped}\n")
+        outputs = f"outcome={record.outcome}\nseconds_to_return={seconds}\nstopped_by={stopped}\n"
+        github_files.append(github_files.OUTPUT, outputs)
     if record_file is not None:
         record_file.write_text(record.to_json() + "\n", encoding="utf-8")
     if failed:

@@ -94,7 +94,10 @@ class DocumentClient(HttpUser):
         index, sample = taken
         started = PLAN.now()
         PLAN.in_flight[index] = (sample, started, "")
-        status, document_id, error = self._document(index, sample)
+        try:
+            status, document_id, error = self._document(index, sample)
+        except Exception as exc:
+            status, document_id, error = "ERROR", PLAN.in_flight[index][2], f"{type(exc).__name__}: {exc}"
         del PLAN.in_flight[index]
         ended = PLAN.now()
         run = DocumentRun(sample["sample"], sample["expected"], status, started, ended, document_id, error)
