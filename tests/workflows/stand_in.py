@@ -27,7 +27,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-RECORDED_ENV = ("IDP_IMAGE_DIGESTS", "AWS_REGION", "IDP_ASSUMED_ROLE", "TG_NON_INTERACTIVE", "TG_TF_PATH")
+RECORDED_ENV = (
+    "IDP_IMAGE_DIGESTS", "AWS_REGION", "IDP_ASSUMED_ROLE", "TG_NON_INTERACTIVE", "TG_TF_PATH", "TG_PROVIDER_CACHE",
+    "TG_PROVIDER_CACHE_DIR",
+)  # fmt: skip
 
 
 def option(argv: list[str], name: str) -> str | None:

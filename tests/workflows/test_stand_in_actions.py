@@ -172,6 +172,20 @@ def test_credentials_are_refused_without_an_oidc_token_or_with_a_bad_session_nam
         standins.credentials({**given, "role-to-assume": "x-plan"})
 
 
+def test_a_cache_key_is_checked_as_actions_cache_checks_it_and_nothing_is_restored(
+    github: dict[str, str], tmp_path: Path
+) -> None:
+    given = {"path": "~/.npm", "key": "npm-Linux-" + "a" * 64, "restore-keys": "npm-Linux-"}
+    standins.cache(given)
+    assert (tmp_path / "output").read_text().strip() == "cache-hit=false"
+    with pytest.raises(standins.ActionFailed, match="Input required and not supplied: key"):
+        standins.cache({**given, "key": ""})
+    with pytest.raises(standins.ActionFailed, match="cannot contain commas"):
+        standins.cache({**given, "key": "npm,Linux"})
+    with pytest.raises(standins.ActionFailed, match="cannot be larger than 512 characters"):
+        standins.cache({**given, "key": "k" * 513})
+
+
 def test_sticky_comment_updates_its_own_and_only_update_creates_nothing(github: dict[str, str], tmp_path: Path) -> None:
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 12}}))

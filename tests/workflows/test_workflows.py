@@ -162,6 +162,30 @@ def test_pr_workflow_runs_the_gate_and_cancels_superseded_runs() -> None:
     assert any(s.get("run") == "make test" for s in steps)
 
 
+def test_pr_plans_run_beside_the_gate_not_after_it() -> None:
+    """#22: a plan needs nothing `make test` makes - waiting for it made every PR plan ~13 min late.
+    Fails if pr.yml's plan job needs lint-and-test again or reads its result."""
+    plan = jobs(WORKFLOWS / "pr.yml")["plan"]
+    assert "lint-and-test" not in plan["needs"]
+    assert "lint-and-test" not in plan["if"]
+
+
+def test_every_install_is_cached_by_its_lock_files() -> None:
+    """#22: uv's and npm's downloads keyed by uv.lock / package-lock.json, the providers by the units'
+    lock files, and Terragrunt's provider cache server on for every job that sets up (its units share
+    one download, concurrency-safe). Fails if a cache is dropped or keyed by something else."""
+    steps = load(REPO_ROOT / ".github" / "actions" / "setup" / "action.yml")["runs"]["steps"]
+    caches = {s["with"]["path"]: s["with"]["key"] for s in steps if str(s.get("uses", "")).startswith("actions/cache@")}
+    assert "hashFiles('uv.lock', 'tools/envs/checkov/uv.lock')" in caches["~/.cache/uv"]
+    assert "hashFiles('tools/node/package-lock.json')" in caches["~/.npm"]
+    assert "hashFiles('live/**/.terraform.lock.hcl')" in caches["~/.cache/terragrunt/providers"]
+    exported = "\n".join(str(s.get("run", "")) for s in steps)
+    assert "TG_PROVIDER_CACHE=1" in exported
+    assert "TG_PROVIDER_CACHE_DIR=${HOME}/.cache/terragrunt/providers" in exported
+    install = next(i for i, s in enumerate(steps) if s.get("run") == "make setup")
+    assert all(i < install for i, s in enumerate(steps) if s.get("uses", "").startswith("actions/cache@"))
+
+
 def test_toolchain_versions_come_from_mise_only() -> None:
     action = (REPO_ROOT / ".github" / "actions" / "setup" / "action.yml").read_text()
     assert "jdx/mise-action@" in action

@@ -519,6 +519,21 @@ def ecr_login(given: dict[str, str]) -> None:
     set_output("registry", f"{account}.dkr.ecr.{os.environ['AWS_REGION']}.amazonaws.com")
 
 
+def cache(given: dict[str, str]) -> None:
+    """actions/cache on a runner that has never cached: nothing restored (cache-hit false). What it was
+    asked - path, key (act evaluated its hashFiles), restore-keys - is logged for the scenarios.
+    Not reproduced: saving at the job's end and restoring on a later run (GitHub's cache service)."""
+    for name in ("path", "key"):
+        if not given.get(name):
+            raise ActionFailed(f"Input required and not supplied: {name}")
+    key = given["key"]  # @actions/cache checkKey: its two refusals
+    if len(key) > 512:
+        raise ActionFailed(f"Key Validation Error: {key} cannot be larger than 512 characters.")
+    if "," in key:
+        raise ActionFailed(f"Key Validation Error: {key} cannot contain commas.")
+    set_output("cache-hit", "false")  # its inputs are in the world's log, as every action's
+
+
 def no_op(given: dict[str, str]) -> None:
     """Installs or caches something this machine has already (buildx, qemu, trivy, caches)."""
 
@@ -539,6 +554,7 @@ ACTIONS = {
     "build-push": build_push,
     "mise": mise,
     "ecr-login": ecr_login,
+    "cache": cache,
     "no-op": no_op,
 }
 
