@@ -22,7 +22,7 @@ NODE_TOOLS := tools/node/node_modules/.installed
 CHECKOV_ENV := tools/envs/checkov/.venv/.synced-pyc
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help setup demo test lint fmt pytest bench clean
+.PHONY: help setup demo test check lint fmt pytest bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -60,6 +60,10 @@ pytest: setup ## The test suite only (parallel, coverage enforced)
 
 test: setup ## The whole gate: lint + tests with coverage >= 80% (side by side)
 	scripts/test-gate $(RUN)
+
+check: $(SYNCED) $(NODE_TOOLS) ## The inner loop (< 60 s): the quick lint checks of what changed since main, the unit tests
+	$(RUN) idp lint --quick
+	$(RUN) pytest -m unit -n auto --no-cov -q
 
 bench: $(SYNCED) ## Performance budgets (plan-comment rendering, handler import times, local apply, demo)
 	$(RUN) pytest -m bench -n 0 --no-cov -rxX -s

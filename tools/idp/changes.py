@@ -114,7 +114,7 @@ def _settle(changes: Changes, envs: list[str]) -> Changes:
     return changes
 
 
-def _git(repo: Path, *args: str) -> str:
+def git_output(repo: Path, *args: str) -> str:
     try:
         return subprocess.run(
             ["git", *args],  # noqa: S607 - git from PATH
@@ -133,8 +133,8 @@ def changed_paths(repo: Path, base: str, head: str) -> list[str]:
     commit reverted still counts - an env may hold the first commit's version (a run that applied it to
     dev, then failed at test) and must be planned back. Both sides of renames and deletions count
     (`--no-renames`: a rename is a delete and an add)."""
-    net = _git(repo, "diff", "--name-only", "--no-renames", f"{base}...{head}")
-    each = _git(repo, "log", "--format=", "--name-only", "--no-renames", f"{base}..{head}")
+    net = git_output(repo, "diff", "--name-only", "--no-renames", f"{base}...{head}")
+    each = git_output(repo, "log", "--format=", "--name-only", "--no-renames", f"{base}..{head}")
     return sorted({line for line in (net + each).splitlines() if line})
 
 
@@ -154,13 +154,13 @@ def last_tree(repo: Path, path: str, base: str, head: str) -> str | None:
     unit that lived and died on a merged branch is found there (git's default simplification hides
     branch commits at a merge that matches its first parent). None: no commit of the range or the base
     held it - nothing was ever deployed from it."""
-    touched = _git(repo, "log", "--full-history", "--format=%H %P", f"{base}..{head}", "--", path).splitlines()
+    touched = git_output(repo, "log", "--full-history", "--format=%H %P", f"{base}..{head}", "--", path).splitlines()
     for line in touched:
         commit, *parents = line.split()
         for candidate in (commit, *parents):
             if _holds(repo, candidate, path):
                 return candidate
-    return _git(repo, "rev-parse", base).strip() if _holds(repo, base, path) else None
+    return git_output(repo, "rev-parse", base).strip() if _holds(repo, base, path) else None
 
 
 def detect(repo: Path, base: str, head: str = "HEAD") -> Changes:

@@ -46,11 +46,28 @@ def root_callback() -> None:
 def lint_command(
     root: Annotated[Path, typer.Option(help="Repository root to check.")] = Path(),
     only: Annotated[list[str] | None, typer.Option(help="Run only these checks (repeatable).")] = None,
+    quick: Annotated[
+        bool,
+        typer.Option(help="Only the quick checks what changed since --base can affect (`make check`)."),
+    ] = False,
+    base: Annotated[str, typer.Option(help="With --quick: compare with this ref's merge base.")] = "main",
 ) -> None:
     """Run the offline lint gate (ruff, mypy, actionlint, zizmor, shellcheck, checkov, ...)."""
+    from idp.quick_check import GATE_ONLY, QuickCheckError, changed_files, checks_for  # noqa: PLC0415
+
     try:
-        outcomes = lint_gate.run_checks(root.resolve(), only or ())
-    except ValueError as exc:
+        names = list(only or ())
+        if quick:
+            changed, compared = changed_files(root.resolve(), base)
+            names = [name for name in checks_for(changed) if not only or name in only]
+            typer.echo(
+                f"quick lint: {len(changed)} file(s) changed since {compared} -> {', '.join(names) or 'no check'}"
+                f" ({', '.join(GATE_ONLY)}: `make test`)"
+            )
+            if not names:
+                return
+        outcomes = lint_gate.run_checks(root.resolve(), names)
+    except (ValueError, QuickCheckError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(lint_gate.render(outcomes))
