@@ -31,11 +31,30 @@ def _data_loader() -> botocore.loaders.Loader:
     return botocore.loaders.create_loader()
 
 
-def new_session() -> boto3.session.Session:
-    """A fresh session (its own credentials and config) over the process's shared data loader."""
+def new_session(
+    *,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    token: str | None = None,
+    region: str | None = None,
+) -> boto3.session.Session:
+    """A fresh session (its own credentials and config; None: the default chain) over the process's
+    shared data loader - a client of a service another session already loaded skips parsing its model
+    (IAM's: ~1 s)."""
     core = botocore.session.get_session()
-    core.register_component("data_loader", _data_loader())
-    return boto3.session.Session(botocore_session=core)
+    loader = _data_loader()
+    core.register_component("data_loader", loader)
+    with _SESSION_LOCK:
+        session = boto3.session.Session(
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            aws_session_token=token,
+            region_name=region,
+            botocore_session=core,
+        )
+        # boto3 appends its own data folder to the loader of every session it is given: once is enough.
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return session
 
 
 _session = cache(new_session)

@@ -40,6 +40,27 @@ def test_aws_managed_policies_exist_while_the_server_runs(server: LocalAwsServer
     assert not default_user_config.get("iam", {}).get("load_aws_managed_policies")  # moto elsewhere stays fast
 
 
+def test_a_request_finds_its_accounts_key_without_making_backends_for_every_partition(
+    server: LocalAwsServer,
+) -> None:
+    """#22: plain moto made 8 IAM backends (one per partition, each loading ~1,600 managed policies)
+    for every account a request might be in - 1-2 s on the first call of each pipeline role. The key
+    is still found in its account: the call is answered as that account's."""
+    from moto.iam.models import iam_backends
+
+    sts = client(server, "sts")
+    session = sts.assume_role(RoleArn="arn:aws:iam::222222222222:role/idp-dev-apply", RoleSessionName="fix")
+    keys = session["Credentials"]
+    from idp_common.aws import new_session
+
+    other = new_session(
+        access_key=keys["AccessKeyId"], secret_key=keys["SecretAccessKey"], token=keys["SessionToken"], region=REGION
+    ).client("sts", endpoint_url=server.endpoint)
+    assert other.get_caller_identity()["Account"] == "222222222222"
+    made = {account: sorted(dict.keys(backends)) for account, backends in iam_backends.items()}
+    assert all(partitions == ["aws"] for partitions in made.values()), made
+
+
 def test_state_machine_definitions_are_validated_and_versions_listed(server: LocalAwsServer) -> None:
     sfn = client(server, "stepfunctions")
     good = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})

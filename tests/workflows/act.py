@@ -389,21 +389,21 @@ class GitHubWorld:
     def client(self, service: str, env: str) -> Any:
         """A client of the embedded AWS in the env's account (moto keys each account's resources by the
         credentials' account: the role's, as the jobs' credentials step assumes it)."""
-        from boto3.session import Session
         from botocore.config import Config
 
         from idp.release import env_info
+        from idp_common.aws import new_session
 
         info = env_info(env)
         sts = self.server.client("sts", info.region)
         answer = sts.assume_role_with_web_identity(
             RoleArn=info.apply_role_arn, RoleSessionName="test-seed", WebIdentityToken=id_token({"sub": "test"})
         )["Credentials"]
-        session = Session(
-            aws_access_key_id=answer["AccessKeyId"],
-            aws_secret_access_key=answer["SecretAccessKey"],
-            aws_session_token=answer["SessionToken"],
-            region_name=info.region,
+        session = new_session(
+            access_key=answer["AccessKeyId"],
+            secret_key=answer["SecretAccessKey"],
+            token=answer["SessionToken"],
+            region=info.region,
         )
         return session.client(
             service, endpoint_url=self.server.endpoint, config=Config(s3={"addressing_style": "path"})

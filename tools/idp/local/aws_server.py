@@ -167,10 +167,11 @@ class LocalAwsServer:
         return str(user_id), str(arn), str(account)
 
     def client(self, service: str, region: str = "eu-west-1") -> Any:
-        from boto3.session import Session  # noqa: PLC0415
         from botocore.config import Config  # noqa: PLC0415
 
-        session = Session(aws_access_key_id=LOCAL_KEY_ID, aws_secret_access_key=LOCAL_SECRET, region_name=region)
+        from idp_common.aws import new_session  # noqa: PLC0415 - the shared data loader
+
+        session = new_session(access_key=LOCAL_KEY_ID, secret_key=LOCAL_SECRET, region=region)
         config = Config(s3={"addressing_style": "path"})
         return session.client(service, endpoint_url=self.endpoint, config=config)  # type: ignore[call-overload]
 
