@@ -1,6 +1,6 @@
-# Bootstrap unit shared by live/<env>/_bootstrap/state-backend, applied once by an admin (README
-# "Bootstrap a new account"). It creates the bucket every other unit keeps its state in, so its own
-# state is local (never commit it; the README says where to keep it).
+# Bootstrap unit shared by live/<env>/_bootstrap/state-backend, applied once by an admin
+# (docs/infrastructure.md, "Bootstrap a new account"). It creates the bucket every other unit keeps
+# its state in, so its own state is local (never commit it; that runbook says where to keep it).
 locals {
   account = read_terragrunt_config(find_in_parent_folders("account.hcl")).locals
 }

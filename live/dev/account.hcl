@@ -4,7 +4,7 @@ locals {
   account_name = "idp-dev"
   environment  = "dev"
 
-  # State (created once by live/dev/_bootstrap/state-backend; see README "Bootstrap a new account").
+  # State (created once by live/dev/_bootstrap/state-backend; see docs/infrastructure.md "Bootstrap a new account").
   state_bucket = "idp-terraform-state-111111111111"
   state_region = "eu-west-1"
 

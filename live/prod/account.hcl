@@ -4,7 +4,7 @@ locals {
   account_name = "idp-prod"
   environment  = "prod"
 
-  # State (created once by live/prod/_bootstrap/state-backend; see README "Bootstrap a new account").
+  # State (created once by live/prod/_bootstrap/state-backend; see docs/infrastructure.md "Bootstrap a new account").
   state_bucket = "idp-terraform-state-333333333333"
   state_region = "eu-west-1"
 

@@ -21,7 +21,7 @@ locals {
 
   log_retention_days = 90
   # Lambda's own trace segments are free; Powertools Tracer subsegments (xray_sdk_subsegments) cost
-  # about one more `import boto3` on every cold start (README, Cold start).
+  # about one more `import boto3` on every cold start (docs/application.md, cold start).
   enable_xray_tracing    = true
   xray_sdk_subsegments   = true
   state_machine_logging  = "ERROR"
@@ -31,7 +31,7 @@ locals {
   kms_deletion_days      = 30
   bucket_retention_days  = { input = 7, output = 400, audit = 365, access_logs = 365 }
   api_authorization      = "AWS_IAM"
-  # Monthly cost budget of the env's account (AWS Budgets; README, Cost: the estimate at this env's volume).
+  # Monthly cost budget of the env's account (AWS Budgets; docs/costs.md: the estimate at this env's volume).
   monthly_budget_usd = 2500
   alarm_emails       = []
   # Alarms also go to the on-call topic (an existing topic in the prod account).

@@ -4,7 +4,7 @@ locals {
   account_name = "idp-test"
   environment  = "test"
 
-  # State (created once by live/test/_bootstrap/state-backend; see README "Bootstrap a new account").
+  # State (created once by live/test/_bootstrap/state-backend; see docs/infrastructure.md "Bootstrap a new account").
   state_bucket = "idp-terraform-state-222222222222"
   state_region = "eu-west-1"
 

@@ -144,7 +144,7 @@ variable "enable_xray_tracing" {
 }
 
 variable "xray_sdk_subsegments" {
-  description = "Also run Powertools' Tracer (the X-Ray SDK) in the functions: a subsegment per AWS call, document_id annotations. Costs about one more `import boto3` on every cold start (README, Cold start). Needs enable_xray_tracing."
+  description = "Also run Powertools' Tracer (the X-Ray SDK) in the functions: a subsegment per AWS call, document_id annotations. Costs about one more `import boto3` on every cold start (docs/application.md, cold start). Needs enable_xray_tracing."
   type        = bool
   default     = true
 

@@ -1,6 +1,6 @@
 # GitHub as code: environments with reviewers and deployment-branch policies, their variables,
 # and a ruleset on main that requires the PR checks. Required reviewers on private repositories
-# need GitHub Team or Enterprise (see README).
+# need GitHub Team or Enterprise (see docs/infrastructure.md).
 resource "github_repository_environment" "this" {
   for_each = var.environments
 

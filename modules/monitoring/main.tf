@@ -113,8 +113,8 @@ resource "aws_sns_topic_policy" "alarms" {
 }
 
 # The env's monthly cost budget: an env is one account, so the account's whole cost. Alerts go to the
-# alarm topic at 80 % of the limit spent and when the month's forecast passes it. The README's cost
-# section gives the monthly cost per env at a stated volume (idp.costs) to set the limit from.
+# alarm topic at 80 % of the limit spent and when the month's forecast passes it. docs/costs.md
+# gives the monthly cost per env at a stated volume (idp.costs) to set the limit from.
 resource "aws_budgets_budget" "monthly" {
   count = var.monthly_budget_usd == null ? 0 : 1
 

@@ -11,7 +11,9 @@ import typer
 from idp.cli import app
 from tests.conftest import REPO_ROOT
 
-README = (REPO_ROOT / "README.md").read_text()
+# The README and the guides it links (docs/*.md): one set of runbooks, checked together.
+GUIDES = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
+README = "\n".join(path.read_text() for path in GUIDES)
 SPANS = re.findall(r"`([^`\n]+)`", README)
 # Placeholders a runbook step uses for an existing folder; `<new>` names one the step creates.
 EXAMPLE = {"<env>": "dev", "<region>": "eu-west-1", "<unit>": "compute"}
@@ -119,7 +121,7 @@ def test_the_curl_example_sends_the_session_token_only_when_there_is_one() -> No
     lines run in bash, with curl standing in as a printer of its arguments."""
     import subprocess
 
-    text = (REPO_ROOT / "README.md").read_text()
+    text = README
     block = next(b for b in re.findall(r"```bash\n(.*?)```", text, re.S) if "curl --aws-sigv4" in b)
     script = "curl() { printf '<%s>\\n' \"$@\"; }\n" + block
 
@@ -144,3 +146,20 @@ def test_a_first_setup_says_what_it_installed_in_one_line_not_a_line_per_package
         assert "--quiet" in lines[i], lines[i]
         assert lines[i + 1].strip().startswith("@echo"), lines[i + 1]
         assert "synced from" in lines[i + 1], lines[i + 1]
+
+
+README_BUDGET_BYTES = 10_000  # #22: a few screens - what it is, the two commands, the map, where next
+
+
+def test_the_readme_is_a_few_screens_and_links_every_guide() -> None:
+    """Fails if the README grows back into the 80 KB manual (runbooks and references go in docs/), or
+    a guide is not linked from it, or a link points nowhere."""
+    text = (REPO_ROOT / "README.md").read_text()
+    assert len(text.encode()) <= README_BUDGET_BYTES
+    linked = set(re.findall(r"\]\((docs/[^)#]+)\)", text))
+    guides = {f"docs/{p.name}" for p in (REPO_ROOT / "docs").glob("*.md")}
+    assert guides <= linked
+    assert all((REPO_ROOT / link).exists() for link in linked)
+    for guide in (REPO_ROOT / "docs").glob("*.md"):
+        for link in re.findall(r"\]\(([^)#:]+)\)", guide.read_text()):
+            assert (guide.parent / link).exists(), f"{guide.name}: {link}"

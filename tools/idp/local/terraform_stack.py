@@ -24,7 +24,7 @@ from idp.terraform import TerraformError, seed_lock_file, terraform_binary, terr
 
 Progress = Callable[[str], None]
 # The one resource a destroy may not remove (lifecycle.prevent_destroy): decommissioning an account
-# takes it out of state first, then empties and deletes it (README: Remove an environment).
+# takes it out of state first, then empties and deletes it (docs/infrastructure.md: Remove an environment).
 PROTECTED = ("module.state_backend.aws_s3_bucket.state",)
 PARALLELISM = "-parallelism=20"  # the provider waits out propagation delays; waiting runs side by side
 
