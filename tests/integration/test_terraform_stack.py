@@ -30,8 +30,8 @@ import dlq_analyzer.app as dlq_app
 import document_cleanup.app as cleanup_app
 from idp.api_client import ApiClient, default_credentials
 from idp.local.api_gateway import ROUTES, declared_models
-from idp.local.aws_server import Call
 from idp.local.bda_double import ReplayBda
+from idp.local.calls import Call
 from idp.local.demo import PROCESSED, DemoResult, Fault, cost_by_type, run_demo
 from idp.local.iam_actions import action_for, allowed, granted_actions, refused, role_documents, statements
 from idp.local.lambda_router import LocalContext, current_function, invoking

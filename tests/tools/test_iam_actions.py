@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.local.aws_server import Call
+from idp.local.calls import Call
 from idp.local.iam_actions import allowed, iam_action, is_read, refused
 
 

@@ -14,20 +14,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from idp.local import moto_fixes
+from idp.local.calls import Call
 
 # The embedded AWS takes any key; Terraform and the tests sign with these.
 LOCAL_KEY_ID = "local"
 LOCAL_SECRET = "local"  # noqa: S105  # pragma: allowlist secret
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
-
-
-@dataclass(frozen=True)
-class Call:
-    phase: str
-    service: str  # the SigV4 signing name: s3, iam, monitoring, states, ...
-    operation: str  # the X-Amz-Target / Action, or "METHOD /path?query" for REST protocols
-    status: int
-    subject: str = ""  # what it acts on, where the request names it plainly (IAM names, the S3 bucket)
 
 
 # A request of the local layer standing in for AWS's own work (the alarm evaluator): not a call any

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 import botocore.session
 
-from idp.local.aws_server import Call
+from idp.local.calls import Call
 
 # SigV4 signing name -> botocore service, where they differ.
 SERVICES = {"monitoring": "cloudwatch", "states": "stepfunctions", "email": "ses"}

@@ -38,6 +38,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from idp.local.iam_actions import condition_holds
+
 FIXES: dict[str, Callable[[], None]] = {}
 _INSTALLED: set[str] = set()
 
@@ -280,7 +282,6 @@ REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
 
 
 def _condition_holds(conditions: dict[str, dict[str, Any]]) -> bool:
-    from idp.local.iam_actions import condition_holds  # noqa: PLC0415 - it imports the server, which imports this
 
     try:
         return condition_holds(conditions, REQUEST_CONTEXT)
