@@ -177,6 +177,22 @@ def detect(repo: Path, base: str, head: str = "HEAD") -> Changes:
     return _settle(changes, names(repo))  # a dropped destroy may have been an env's only work
 
 
+def affected_units(
+    repo: Path, env: str, base: str | None, head: str = "HEAD", *, every: bool = False
+) -> unit_model.Affected:
+    """The units a plan job plans and destroys in one env: every unit (`every`: drift, a full
+    redeploy), or those `base...head` affects. Bad input: UnitsError saying what to give."""
+    if (base is None) == (not every):
+        raise unit_model.UnitsError("give one of --base REF or --all")
+    known = names(repo)
+    if env not in known:
+        raise unit_model.UnitsError(f"{env!r} is not in live/environments.hcl (known: {', '.join(known)})")
+    if every:
+        return unit_model.everything(repo, env)
+    changes = detect(repo, base or "", head)
+    return unit_model.Affected(changes.units.get(env, []), changes.destroy.get(env, []), changes.trees.get(env, {}))
+
+
 def everything(repo: Path) -> Changes:
     """A full deployment (manual redeploy of a ref, a first push): every image, configs, every unit."""
     envs = names(repo)
