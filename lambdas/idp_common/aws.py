@@ -23,6 +23,9 @@ _CONFIG = Config(
 )
 # Sessions are not thread-safe; the local run calls handlers from several threads.
 _SESSION_LOCK = threading.Lock()
+# The shared loader's search paths (boto3 appends to them): its own lock - `client` holds the session
+# lock while it makes the first session.
+_LOADER_LOCK = threading.Lock()
 
 
 @cache
@@ -44,7 +47,7 @@ def new_session(
     core = botocore.session.get_session()
     loader = _data_loader()
     core.register_component("data_loader", loader)
-    with _SESSION_LOCK:
+    with _LOADER_LOCK:
         session = boto3.session.Session(
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
