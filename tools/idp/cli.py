@@ -350,8 +350,6 @@ def main() -> None:
 
     IDP_DEBUG=1 re-raises unexpected errors with their traceback (for a bug report).
     """
-    from idp.errors import one_line  # noqa: PLC0415
-
     try:
         # Not standalone: click returns an Exit's code instead of exiting, and raises the rest to here.
         code = app(standalone_mode=False)
@@ -366,6 +364,8 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("IDP_DEBUG") == "1":
             raise
+        from idp.errors import one_line  # noqa: PLC0415 - only on a failure: it imports boto3 (~0.15 s a start)
+
         message, code = one_line(exc)
         typer.echo(f"error: {message}", err=True)
         sys.exit(code)
