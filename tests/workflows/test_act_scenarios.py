@@ -310,6 +310,7 @@ def deploy_through_every_env(server: LocalAwsServer, api_url: str, tmp_path: Pat
     # The stack's metrics are in the local account, the jobs' sessions in each env's: test's load test
     # reads its cost without waiting for metrics that never come there (--metrics-wait's variable).
     github.environ["IDP_LOAD_METRICS_WAIT"] = "0"
+    github.environ["IDP_LOAD_POLL_SECONDS"] = "1"  # the local stack ends a document in seconds
     base = github.sha("main")
     github.answer("gh", ["api", "actions/workflows/deploy.yml/runs"], base)
     github.answer("gh", ["api", "/approvals"], "a-reviewer")
@@ -462,6 +463,7 @@ def test_a_load_test_that_breaches_a_threshold_stops_the_promotion_before_prod(
     every_type_ends = {"never_ends": frozenset(), "fails": frozenset()}
     with served(embedded_aws, "idp-test-presigned-url-generator", cloudwatch, **every_type_ends) as (url, api):
         github.answer("terragrunt", ["output", "-raw", "api_url"], url)
+        github.environ["IDP_LOAD_POLL_SECONDS"] = "1"  # the stand-in ends a document on its second read
         released_with_images(github, released_everywhere(github))
         set_load(github, "test", documents=4, concurrency=2, min_documents_per_minute=100000)
         touch(github, "modules/monitoring/main.tf")

@@ -70,7 +70,10 @@ def run(
     env: Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).", callback=env_name)],
     api: Annotated[str, typer.Option(help="The env's API stage URL (terraform output api_url).", callback=api_url)],
     region: Annotated[str | None, typer.Option(help="AWS region (default: the env's, live/<env>).")] = None,
-    poll_seconds: Annotated[float, typer.Option(min=0.5, help="How often each document's status is read.")] = 5.0,
+    poll_seconds: Annotated[
+        float,
+        typer.Option(min=0.5, envvar="IDP_LOAD_POLL_SECONDS", help="How often each document's status is read."),
+    ] = 5.0,
     metrics_wait: Annotated[
         float,
         typer.Option(
