@@ -116,3 +116,13 @@ def estimate(usage: Usage, prices: PriceList) -> Estimate:
 
 def as_dict(usage: Usage) -> dict[str, Any]:
     return asdict(usage)
+
+
+def states_entered(sfn: Any, execution_arn: str) -> int | None:
+    """States an execution entered - what a Standard workflow bills as transitions - from its history
+    (None: no such execution, e.g. a document refused at intake)."""
+    try:
+        pages = sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn)
+        return int(sum(event["type"].endswith("StateEntered") for page in pages for event in page["events"]))
+    except sfn.exceptions.ExecutionDoesNotExist:
+        return None

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from idp.costs import PriceList, Usage, estimate
+from idp.costs import PriceList, Usage, estimate, states_entered
 from idp.load.result import LoadResult
 from idp.load.run import pages_processed
 from idp.naming import FUNCTIONS, Names
@@ -130,15 +130,8 @@ def metric_sums(cloudwatch: Any, wanted: list[Query], start: datetime, end: date
 
 def transitions(sfn: Any, state_machine_arn: str, document_ids: Iterable[str]) -> int:
     """States entered by the documents' executions (one execution per document, named after it)."""
-    total = 0
-    for document_id in document_ids:
-        arn = execution_arn(state_machine_arn, document_id)
-        try:
-            pages = sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
-            total += sum(e["type"].endswith("StateEntered") for page in pages for e in page["events"])
-        except sfn.exceptions.ExecutionDoesNotExist:
-            continue  # ended before the flow (refused at intake)
-    return total
+    entered = (states_entered(sfn, execution_arn(state_machine_arn, d)) for d in document_ids)
+    return sum(count or 0 for count in entered)
 
 
 def memory_gb(lambda_client: Any, names: Names) -> dict[str, float]:

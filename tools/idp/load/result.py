@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from idp.load.policy import LoadPolicy
+from idp.percentile import nearest_rank as percentile
 
 API_PATHS = {"/documents", "/documents/{id}"}  # the swarm's names of its API requests
 BUCKETS = 12  # chart columns: the run's span cut in this many intervals
@@ -132,15 +133,6 @@ class LoadResult:
             "per_minute": round(self.per_minute, 2),
             "elapsed_seconds": round(self.elapsed, 1),
         }
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest rank (as CloudWatch's pNN over raw samples); NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def _rounded(value: float) -> float | None:

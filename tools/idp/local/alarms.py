@@ -18,7 +18,6 @@ detection and composite alarms (refused: `UnsupportedAlarm`); alarm actions (no 
 from __future__ import annotations
 
 import ast
-import math
 import operator
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +27,8 @@ from typing import Any
 
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.utils import utcnow
+
+from idp.percentile import nearest_rank
 
 Value = float | None
 COMPARE = {  # operator -> (test, the words CloudWatch's state reason uses)
@@ -79,8 +80,7 @@ def statistic(values: list[float], stat: str) -> Value:
     if stat in simple:
         return float(simple[stat](values))
     if stat.startswith("p"):  # nearest rank, as CloudWatch's percentiles of raw values
-        rank = math.ceil(float(stat[1:]) / 100 * len(values))
-        return sorted(values)[max(rank, 1) - 1]
+        return nearest_rank(values, float(stat[1:]))
     raise UnsupportedAlarm(f"statistic {stat!r}")
 
 

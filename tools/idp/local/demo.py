@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from idp.api_client import ApiClient, default_credentials
-from idp.costs import PriceList, Usage, estimate
+from idp.costs import PriceList, Usage, estimate, states_entered
 from idp.local.api_gateway import LocalApiGateway
 from idp.local.event_source import EventSourceMapping
 from idp.local.lambda_router import LocalContext, invoking
@@ -287,14 +287,9 @@ class DemoRun:
 
     def count_transitions(self, tracked: Tracked) -> None:
         """How many states the document's execution entered (execution name = document id)."""
-        sfn = self.stack.client("stepfunctions")
         arn = execution_arn(self.built.state_machine_arn, tracked.document_id)
-        try:
-            pages = sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
-            events = [event for page in pages for event in page["events"]]
-        except sfn.exceptions.ExecutionDoesNotExist:
-            return  # ended before the flow (at intake, in the DLQ)
-        tracked.transitions = sum(event["type"].endswith("StateEntered") for event in events)
+        # None: it ended before the flow (at intake, in the DLQ)
+        tracked.transitions = states_entered(self.stack.client("stepfunctions"), arn)
 
     def refresh(self, tracked: Tracked) -> None:
         assert self.api is not None  # noqa: S101
