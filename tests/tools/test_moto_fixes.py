@@ -471,3 +471,39 @@ def test_a_budgets_tags_are_kept_and_listed(server: LocalAwsServer) -> None:
     budgets.tag_resource(ResourceARN=arn, ResourceTags=[{"Key": "Project", "Value": "idp"}])
     budgets.untag_resource(ResourceARN=arn, ResourceTagKeys=["Environment"])
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [{"Key": "Project", "Value": "idp"}]
+
+
+def test_a_retry_after_a_lost_answer_and_a_server_error_are_named_with_their_phase(
+    server: LocalAwsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a failed apply says beside Terraform's error: an alias "already exists" because the client
+    lost the first answer and sent it again (the request repeated), and what the server raised."""
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+    from moto.kms.responses import KmsResponse
+
+    from idp.local.aws_server import LOCAL_KEY_ID, LOCAL_SECRET
+    from idp_common.aws import new_session
+
+    kms = client(server, "kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    with server.phase("apply"):
+        kms.create_alias(AliasName="alias/terraform-state", TargetKeyId=key)
+        with pytest.raises(kms.exceptions.AlreadyExistsException):
+            kms.create_alias(AliasName="alias/terraform-state", TargetKeyId=key)  # the same request, again
+        kms.create_alias(AliasName="alias/other", TargetKeyId=key)  # a different request is no retry
+
+        def broken(self: Any) -> str:
+            raise RuntimeError("dictionary changed size during iteration")
+
+        monkeypatch.setattr(KmsResponse, "list_aliases", broken)
+        session = new_session(access_key=LOCAL_KEY_ID, secret_key=LOCAL_SECRET, region=REGION)
+        once = session.client("kms", endpoint_url=server.endpoint, config=Config(retries={"total_max_attempts": 1}))
+        with pytest.raises(ClientError, match="500"):
+            once.list_aliases()
+    assert server.recorder.diagnosis("plan") == ""
+    assert server.recorder.diagnosis("apply").splitlines()[1:] == [
+        "  kms ListAliases answered 500",
+        "  kms ListAliases (apply): RuntimeError: dictionary changed size during iteration",
+        "  kms CreateAlias succeeded, then was sent again and answered 400",
+    ]

@@ -18,7 +18,8 @@ from idp.load.policy import LoadPolicy
 from idp.load.result import LoadResult
 from idp.load.run import run_swarm, swarm_config
 from idp.local.demo import DemoRun
-from idp.local.stack import LOCAL_REGION, LocalRun, Progress, local_stack
+from idp.local.stack import LOCAL_REGION, LocalRun, local_stack
+from idp.local.terraform_stack import Progress
 
 LOCAL_POLL_SECONDS = 0.5
 

@@ -4,6 +4,7 @@ called against the IAM policies that must allow it."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import threading
@@ -63,17 +64,50 @@ def describe(environ: dict[str, Any], body: bytes) -> tuple[str, str, str]:
     return service, operation, subject
 
 
+def digest(environ: dict[str, Any], body: bytes) -> str:
+    """What a client's retry of the same request repeats (SigV4's date and signature are headers)."""
+    line = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    return hashlib.sha256(line.encode() + b"\n" + body).hexdigest()[:16]
+
+
 @dataclass
 class Recorder:
     calls: list[Call] = field(default_factory=list)
     phase: str = "setup"
+    errors: list[str] = field(default_factory=list)  # what the embedded AWS raised, by call
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, environ: dict[str, Any], body: bytes, status: str) -> None:
+    def record(self, environ: dict[str, Any], body: bytes, status: str, error: BaseException | None = None) -> None:
         service, operation, subject = describe(environ, body)
-        call = Call(self.phase, service, operation, int(status.split(maxsplit=1)[0]), subject)
+        code = int(status.split(maxsplit=1)[0])
+        call = Call(self.phase, service, operation, code, subject, digest(environ, body))
         with self._lock:
             self.calls.append(call)
+            if error is not None:
+                self.errors.append(f"{service} {operation} ({self.phase}): {type(error).__name__}: {error}")
+
+    def diagnosis(self, phase: str) -> str:
+        """Why a client of the embedded AWS may have failed in `phase` where AWS would not have: a
+        server error, or a request repeated after it succeeded - the client lost the answer and
+        retried, and the retry met what the first attempt did (an alias that "already exists")."""
+        calls = self.of(phase)
+        lines = [f"{c.service} {c.operation} answered {c.status}" for c in calls if c.status >= 500]
+        with self._lock:
+            lines += [e for e in self.errors if f"({phase})" in e]
+        lines += self.lost_answers(phase)
+        return "" if not lines else "the embedded AWS, in this " + phase + ":\n  " + "\n  ".join(lines)
+
+    def lost_answers(self, phase: str) -> list[str]:
+        """Requests the client sent again after the embedded AWS had answered them with success, and
+        whose repeat then failed: the answer never reached the client (the transport lost it)."""
+        succeeded: set[str] = set()
+        lost = []
+        for c in self.of(phase):
+            if c.request in succeeded and c.status >= 400:
+                lost.append(f"{c.service} {c.operation} succeeded, then was sent again and answered {c.status}")
+            elif c.status < 300:
+                succeeded.add(c.request)
+        return lost
 
     def of(self, phase: str) -> list[Call]:
         with self._lock:
@@ -111,7 +145,12 @@ class LocalAwsServer:
                 seen["status"] = status
                 return start_response(status, headers, *exc)
 
-            result = inner(environ, respond)
+            try:
+                result = inner(environ, respond)
+            except Exception as error:  # werkzeug answers 500; the record keeps why
+                if LOCAL_LAYER_HEADER not in environ:
+                    recorder.record(environ, body, "500", error)
+                raise
             if LOCAL_LAYER_HEADER not in environ:  # the local layer's own calls stand for AWS itself
                 recorder.record(environ, body, seen.get("status", "500"))
             return result  # type: ignore[no-any-return]

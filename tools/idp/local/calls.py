@@ -14,3 +14,4 @@ class Call:
     operation: str  # the X-Amz-Target / Action, or "METHOD /path?query" for REST protocols
     status: int
     subject: str = ""  # what it acts on, where the request names it plainly (IAM names, the S3 bucket)
+    request: str = ""  # a digest of the request (method, path, query, body): a client's retry repeats it

@@ -29,7 +29,8 @@ from idp.local.lambda_router import LocalContext, invoking
 from idp.local.receiver import CallbackReceiver
 from idp.local.release_fault import FAILING_SHARE, LOCAL_POLICY, RELEASE_FUNCTION, BadRelease, ReleaseFault
 from idp.local.samples import SAMPLES, SAMPLES_DIR, Sample
-from idp.local.stack import LOCAL_REGION, LocalRun, Progress, ReadBackError, local_stack
+from idp.local.stack import LOCAL_REGION, LocalRun, ReadBackError, local_stack
+from idp.local.terraform_stack import Progress
 from idp.local.usage import UsageMeter, memory_of
 from idp_common.flow import execution_arn
 from idp_common.status import TERMINAL, DocumentStatus

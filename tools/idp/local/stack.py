@@ -19,6 +19,7 @@ import importlib
 import json
 import logging
 import os
+import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -34,15 +35,15 @@ from idp.local.aws_server import LOCAL_KEY_ID, LOCAL_SECRET, LocalAwsServer, loc
 from idp.local.bda_double import LocalBlueprints, ReplayBda, load_recordings
 from idp.local.composition import LocalAccount
 from idp.local.lambda_router import LambdaRouter
-from idp.local.terraform_stack import LocalStack, paginate
+from idp.local.terraform_stack import LocalStack, Progress, paginate
 from idp.naming import FUNCTIONS, Names
 from idp.paths import REPO_ROOT
+from idp.terraform import TerraformError
 from idp_common import aws
 
 LOCAL_ACCOUNT = "123456789012"  # moto's default account
 LOCAL_REGION = "eu-west-1"
 PROJECT, ENVIRONMENT = "idp", "local"
-Progress = Callable[[str], None]
 # Per-function values that cannot share one process environment; the handlers never read them.
 PER_FUNCTION = {"POWERTOOLS_SERVICE_NAME"}
 
@@ -326,6 +327,31 @@ def _quiet() -> None:
     warnings.filterwarnings("ignore", module="aws_lambda_powertools")
 
 
+def _applied(work_dir: Path, timings: LocalTimings, progress: Progress | None) -> tuple[LocalAwsServer, LocalStack]:
+    """The stack applied onto a fresh embedded AWS, its server running. One more time on a fresh one
+    when, and only when, the apply failed because an answer was lost on the way to the provider (it
+    retried a create that had succeeded: "already exists") - a fault of the local transport, never of
+    the modules; it says so on stderr. Any other failure is the apply's own."""
+    account = LocalAccount(LOCAL_ACCOUNT, LOCAL_REGION, ENVIRONMENT)
+    for attempt in (1, 2):
+        server = LocalAwsServer()
+        server.start()
+        terraform = LocalStack(server, work_dir, account, overrides=timings.overrides())
+        try:
+            terraform.init()
+            terraform.apply(progress)
+        except BaseException as failed:
+            server.stop()
+            lost = server.recorder.lost_answers("apply") if isinstance(failed, TerraformError) else []
+            if attempt == 2 or not lost:
+                raise
+            sys.stderr.write(f"the embedded AWS lost an answer ({lost[0]}); applying again on a fresh one\n")
+            terraform.forget()
+            continue
+        return server, terraform
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @contextmanager
 def local_stack(
     *,
@@ -344,16 +370,11 @@ def local_stack(
             environ.set({"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"})
             _quiet()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        server = LocalAwsServer()
-        server.start()
-        cleanup.callback(server.stop)
         if work_dir is None:
             work_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="idp-local-stack-")))
-        account = LocalAccount(LOCAL_ACCOUNT, LOCAL_REGION, ENVIRONMENT)
         timings = timings or LocalTimings()
-        terraform = LocalStack(server, work_dir, account, overrides=timings.overrides())
-        terraform.init()
-        terraform.apply(progress)
+        server, terraform = _applied(work_dir, timings, progress)
+        cleanup.callback(server.stop)
         names = Names(PROJECT, ENVIRONMENT, LOCAL_ACCOUNT, LOCAL_REGION)
         built = read_back(lambda s: server.client(s, LOCAL_REGION), terraform.outputs(), names)
 

@@ -54,6 +54,7 @@ class LocalStack:
     def _run(self, argv: list[str], progress: Progress | None = None, *, ok: tuple[int, ...] = (0,)) -> tuple[int, str]:
         # Its own process group: an interrupt (Ctrl-C) stops Terraform *and* its provider plugins here,
         # not whatever Terraform had time to do with a SIGINT of its own.
+        phase = self.server.recorder.phase
         proc = subprocess.Popen(
             [self._binary, *argv, "-no-color"],
             cwd=self.work_dir,
@@ -76,7 +77,11 @@ class LocalStack:
         code = proc.wait()
         output = "".join(lines)
         if code not in ok:
-            raise TerraformError(argv[0], code, output)
+            failed = TerraformError(argv[0], code, output)
+            diagnosis = self.server.recorder.diagnosis(phase)
+            if diagnosis:
+                failed.add_note(diagnosis)
+            raise failed
         return code, output
 
     def init(self) -> None:
@@ -93,6 +98,11 @@ class LocalStack:
         with self.server.phase("apply"):
             self._run(["apply", "-auto-approve", "-input=false", PARALLELISM], progress)
         return time.monotonic() - started
+
+    def forget(self) -> None:
+        """Drop the local state: the next apply starts from nothing (on a fresh embedded AWS)."""
+        for name in ("terraform.tfstate", "terraform.tfstate.backup"):
+            (self.work_dir / name).unlink(missing_ok=True)
 
     def plan(self, *, refresh: bool = True, phase: str = "plan") -> tuple[int, str]:
         """terraform plan -detailed-exitcode: 0 nothing to change, 2 changes (the text says which).
