@@ -54,7 +54,6 @@ class LocalStack:
     def _run(self, argv: list[str], progress: Progress | None = None, *, ok: tuple[int, ...] = (0,)) -> tuple[int, str]:
         # Its own process group: an interrupt (Ctrl-C) stops Terraform *and* its provider plugins here,
         # not whatever Terraform had time to do with a SIGINT of its own.
-        phase = self.server.recorder.phase
         proc = subprocess.Popen(
             [self._binary, *argv, "-no-color"],
             cwd=self.work_dir,
@@ -78,7 +77,7 @@ class LocalStack:
         output = "".join(lines)
         if code not in ok:
             failed = TerraformError(argv[0], code, output)
-            diagnosis = self.server.recorder.diagnosis(phase)
+            diagnosis = self.server.recorder.diagnosis(self.server.recorder.phase)  # still the run's phase
             if diagnosis:
                 failed.add_note(diagnosis)
             raise failed
