@@ -22,7 +22,7 @@ NODE_TOOLS := tools/node/node_modules/.installed
 CHECKOV_ENV := tools/envs/checkov/.venv/.synced-pyc
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help setup demo test check lint fmt pytest bench clean
+.PHONY: help setup demo test check lint security fmt pytest bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ demo: $(SYNCED) ## Run the whole document flow locally on an embedded AWS
 
 lint: setup ## The lint gate (ruff, mypy, actionlint, zizmor, check-jsonschema, shellcheck, checkov, secrets, doc-configs)
 	$(RUN) idp lint
+
+security: setup ## The security checks of a pull request's security job (checkov, zizmor, actionlint, secrets)
+	$(RUN) idp lint --only checkov --only zizmor --only actionlint --only detect-secrets
 
 pytest: setup ## The test suite only (parallel, coverage enforced)
 	$(RUN) pytest -n auto

@@ -298,13 +298,16 @@ class GitHubWorld:
         for tool in TOOLS:
             (self.bin / tool).write_text(f'#!/usr/bin/env bash\nexec "{sys.executable}" "{STAND_IN}" {tool} "$@"\n')
             (self.bin / tool).chmod(0o755)
-        # `make test` in pr.yml's lint-and-test job is this suite itself: recorded, not run again.
+        # `make test` in pr.yml's lint-and-test job is this suite itself, and `make security` (the
+        # security job) is four checks of the lint gate running beside it: recorded, not run again -
+        # except `make security` in a world that sets ACT_RUN_SECURITY (one scenario runs the job for real).
         real_make = shutil.which("make") or "/usr/bin/make"
         (self.bin / "make").write_text(
             "#!/usr/bin/env bash\n"
-            'if [ "$*" = "test" ]; then\n'
-            '  printf \'{"tool": "make", "argv": ["test"], "cwd": "%s", "env": {}}\\n\' "$PWD" >> "${STAND_IN_LOG}"\n'
-            '  echo "make test (stand-in): the suite running this scenario is that gate"; exit 0\n'
+            'if [ "$*" = "test" ] || { [ "$*" = "security" ] && [ -z "${ACT_RUN_SECURITY:-}" ]; }; then\n'
+            '  printf \'{"tool": "make", "argv": ["%s"], "cwd": "%s", "env": {}}\\n\' "$*" "$PWD" \\\n'
+            '    >> "${STAND_IN_LOG}"\n'
+            '  echo "make $* (stand-in): the lint gate of the suite running this scenario runs it"; exit 0\n'
             f'fi\nexec "{real_make}" "$@"\n'
         )
         (self.bin / "make").chmod(0o755)

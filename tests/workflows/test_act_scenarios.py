@@ -121,8 +121,12 @@ def test_a_pull_request_before_the_first_deploy_plans_with_placeholder_images_an
     so the required `plans` check could never pass before the first deploy."""
     touch(github, "live/dev/eu-west-1/monitoring/terragrunt.hcl")
     head = github.commit("dev monitoring", branch="pr-1", push=True)
+    github.environ["ACT_RUN_SECURITY"] = "1"  # this scenario runs the security job's checks for real
     run = github.act("pull_request", payload=github.pull_request(1, head))
     succeeded(run, "changes", "lint-and-test", "security", "plans")
+    security = run.job("security").text
+    for check in ("checkov", "zizmor", "actionlint", "detect-secrets"):
+        assert re.search(rf"PASS +{check} ", security), security[-3000:]
     assert json.loads(run.job("changes").outputs["envs"]) == ["dev"]
     body = comment(github, "dev")["body"]
     assert "planned with placeholder digests" in body
@@ -145,7 +149,7 @@ def test_a_pull_request_before_the_first_deploy_plans_with_placeholder_images_an
     assert planned["env"]["IDP_ASSUMED_ROLE"] == env_info("dev").pr_plan_role_arn
     assert "-refresh=false" in planned["argv"]
     assert "planned without a refresh" in body
-    assert [c["argv"] for c in github.calls("make")] == [["test"]]
+    assert [c["argv"] for c in github.calls("make")] == [["test"]]  # make security ran, not its stand-in
 
 
 def test_a_failed_pr_plan_replaces_its_comment_and_fails_the_required_check(github: GitHubWorld) -> None:
@@ -593,7 +597,9 @@ def test_a_pull_request_that_changes_no_env_passes_the_plans_check_without_plann
     (github.clone / "docs" / "notes.md").write_text("notes\n")
     run = github.act("pull_request", payload=github.pull_request(5, github.commit("docs", branch="pr-5")))
     assert json.loads(run.job("changes").outputs["envs"]) == []
-    succeeded(run, "plans")
+    succeeded(run, "plans", "security")
+    # the security job's checks are the lint gate's, which runs beside this suite: recorded here
+    assert sorted(c["argv"] for c in github.calls("make")) == [["security"], ["test"]]
     assert not any(job.name.startswith("plan ") for job in run.jobs)
 
 
