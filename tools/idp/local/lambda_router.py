@@ -13,7 +13,9 @@ What Lambda itself does around an invocation that moto does not, done here as La
   alias, FunctionName + Resource + ExecutedVersion
   (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html), into moto's CloudWatch.
 Every version runs the same handler here (one image); a version marked bad (`bad_versions`, the demo's
-bad-release fault) fails that share of its invocations. Not reproduced: Throttles, ConcurrentExecutions,
+bad-release fault) fails that share of its invocations, its first one first (a steady share, not a
+draw: a canary that got two invocations and drew two passes never tripped its alarm - CI, under load).
+Not reproduced: Throttles, ConcurrentExecutions,
 the async and event-source metrics, and metrics of the handlers the local run calls directly (the
 API Gateway and SQS stand-ins).
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import math
 import random
 import threading
 import time
@@ -148,6 +151,7 @@ class LambdaRouter:
         self.faults: dict[str, int] = {}  # function name -> failures still to inject
         # (function name, version) -> share of its invocations that fail (a bad release)
         self.bad_versions: dict[tuple[str, str], float] = {}
+        self._bad_runs: dict[tuple[str, str], int] = {}
         self.draw: Callable[[], float] = random.random
         self.executed: list[tuple[str, str, bool]] = []  # (function, version that ran, succeeded)
         # Told of each invocation: (function, milliseconds, event) - the local run's usage meter.
@@ -169,8 +173,13 @@ class LambdaRouter:
             return False
 
     def _bad(self, executed: Executed) -> bool:
-        share = self.bad_versions.get((executed.function, executed.version), 0.0)
-        return share > 0 and self.draw() < share
+        key = (executed.function, executed.version)
+        share = self.bad_versions.get(key, 0.0)
+        if share <= 0:
+            return False
+        with self._lock:
+            runs = self._bad_runs[key] = self._bad_runs.get(key, 0) + 1
+        return math.ceil(runs * share) > math.ceil((runs - 1) * share)  # the n-th run fails if the share grows
 
     def invoke(
         self,
