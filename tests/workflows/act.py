@@ -255,14 +255,33 @@ class Run:
         }
 
 
+def entries(line: str) -> list[dict[str, Any]]:
+    """The JSON objects of one line of act's output. Each job logs through a logger of its own onto
+    the same stdout, so under load a long entry can be split by another's (a 9-leg matrix lost the
+    `jobResult` of 5 legs at 4 workers on 2 cores): every whole object in the line is kept."""
+    try:
+        whole = json.loads(line)
+        return [whole] if isinstance(whole, dict) else []
+    except json.JSONDecodeError:
+        pass
+    decoder, found = json.JSONDecoder(), []
+    start = line.find('{"')
+    while start != -1:
+        try:
+            entry, end = decoder.raw_decode(line, start)
+        except json.JSONDecodeError:
+            start = line.find('{"', start + 1)
+            continue
+        if isinstance(entry, dict):
+            found.append(entry)
+        start = line.find('{"', end)
+    return found
+
+
 def parse(lines: list[str]) -> list[Job]:
     """act --json: one JSON object a line; a job is keyed by its display name and matrix."""
     jobs: dict[tuple[str, str], Job] = {}
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for entry in (e for line in lines for e in entries(line)):
         if "job" not in entry:
             continue
         matrix = entry.get("matrix") or {}

@@ -228,3 +228,19 @@ def test_a_dispatched_ref_resolves_in_the_refs_a_detached_checkout_holds(github:
     git(workspace, "branch", "stray", github["main"])  # a local branch is this machine's, never GitHub's
     with pytest.raises(NotReviewedError, match="'stray' is not a commit, tag or branch"):
         deployable_commit("stray", "origin/main", workspace)
+
+
+def test_an_entry_split_by_another_jobs_entry_is_still_read() -> None:
+    """act's jobs write their JSON lines onto one stdout: a line cut by another job's whole entry keeps
+    that entry; the cut one is lost, as on the terminal, and nothing else is invented."""
+    from tests.workflows.act import parse
+
+    cut = '{"job":"build","matrix":{"function":"a"},"msg":"  | a long li'
+    whole = '{"job":"build","matrix":{"function":"b"},"jobResult":"success"}'
+    lines = [
+        '{"job":"build","matrix":{"function":"a"},"jobResult":"success"}',
+        cut + whole + 'ne of output"}',
+        "not json at all",
+    ]
+    results = {job.matrix["function"]: job.result for job in parse(lines)}
+    assert results == {"a": "success", "b": "success"}
