@@ -43,15 +43,11 @@ def test_a_failed_apply_shows_terraforms_error_and_leaves_nothing_running(
     assert "AWS_ENDPOINT_URL" not in os.environ  # the process environment is as it was
 
 
-def test_an_apply_that_failed_on_a_lost_answer_runs_once_more_on_a_fresh_embedded_aws(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The provider's retry of a create whose answer it lost meets the resource it made ("already
-    exists", CI on 2e0fd0e): the local layer applies again on a fresh server, and says so. The apply
-    here is Terraform's part played over the real server: the retry, then the error it ends in."""
-    applied: list[str] = []
+def losing_answers(lost: int, applied: list[str]) -> type[local.LocalStack]:
+    """A LocalStack whose first `lost` applies lose an answer: Terraform's part played over the real
+    server - a create, its retry with the same request, and the error the retry ends in."""
 
-    class LosesOneAnswer(local.LocalStack):
+    class LosesAnswers(local.LocalStack):
         def init(self) -> None:
             pass
 
@@ -61,14 +57,23 @@ def test_an_apply_that_failed_on_a_lost_answer_runs_once_more_on_a_fresh_embedde
             key = kms.create_key()["KeyMetadata"]["KeyId"]
             with self.server.phase("apply"):
                 kms.create_alias(AliasName="alias/terraform-state", TargetKeyId=key)
-                if len(applied) == 1:  # the answer "lost": the same request again
+                if len(applied) <= lost:  # the answer "lost": the same request again
                     try:
                         kms.create_alias(AliasName="alias/terraform-state", TargetKeyId=key)
                     except kms.exceptions.AlreadyExistsException as exc:
                         raise TerraformError("apply", 1, f"Error: creating KMS Alias: {exc}") from exc
             return 0.0
 
-    monkeypatch.setattr(local, "LocalStack", LosesOneAnswer)
+    return LosesAnswers
+
+
+def test_an_apply_that_failed_on_a_lost_answer_runs_once_more_on_a_fresh_embedded_aws(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The provider's retry of a create whose answer it lost meets the resource it made ("already
+    exists", CI on 2e0fd0e): the local layer applies again on a fresh server, and says so."""
+    applied: list[str] = []
+    monkeypatch.setattr(local, "LocalStack", losing_answers(1, applied))
     (tmp_path / "terraform.tfstate").write_text("{}")  # what the failed apply left
     server, terraform = local._applied(tmp_path, local.LocalTimings(), None)
     try:
@@ -88,25 +93,8 @@ def test_an_apply_that_failed_on_a_lost_answer_runs_once_more_on_a_fresh_embedde
 
 
 def test_a_lost_answer_twice_is_the_applys_failure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    attempts: list[int] = []
-
-    class AlwaysLoses(local.LocalStack):
-        def init(self) -> None:
-            pass
-
-        def apply(self, progress: Progress | None = None) -> float:
-            attempts.append(1)
-            kms = self.server.client("kms")
-            key = kms.create_key()["KeyMetadata"]["KeyId"]
-            with self.server.phase("apply"):
-                for _ in range(2):
-                    try:
-                        kms.create_alias(AliasName="alias/a", TargetKeyId=key)
-                    except kms.exceptions.AlreadyExistsException as exc:
-                        raise TerraformError("apply", 1, f"Error: {exc}") from exc
-            return 0.0
-
-    monkeypatch.setattr(local, "LocalStack", AlwaysLoses)
+    applied: list[str] = []
+    monkeypatch.setattr(local, "LocalStack", losing_answers(2, applied))
     with pytest.raises(TerraformError, match="already exists"):
         local._applied(tmp_path, local.LocalTimings(), None)
-    assert len(attempts) == 2
+    assert len(applied) == 2
