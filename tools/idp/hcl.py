@@ -1,13 +1,23 @@
-"""HCL read with python-hcl2, cleaned: v8 keeps the quotes of strings and keys and marks blocks."""
+"""HCL read with python-hcl2, cleaned: v8 keeps the quotes of strings and keys and marks blocks.
+
+Parsing is slow (lark: ~65 ms to import, ~60 ms to load the grammar, ~10 ms a file) and every `idp`
+start reads the same few files, so each parse is kept by the file's text: in the process, and on disk
+(`$XDG_CACHE_HOME/idp/hcl`, else `~/.cache/idp/hcl`, one JSON file per text's hash, written
+atomically). A cache that cannot be read or written is passed by: the file is parsed."""
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import os
+import threading
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import hcl2
+# What a kept parse depends on besides the text: the parser's version and this module's cleaning.
+_FORMAT = "python-hcl2-8.1.4/clean-1"  # test_hcl holds it to the installed version
 
 
 def unquote(value: Any) -> Any:
@@ -24,9 +34,35 @@ def clean(node: Any) -> Any:
     return unquote(node)
 
 
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "idp" / "hcl"
+
+
+def _parse(text: str) -> dict[str, Any]:
+    import hcl2  # noqa: PLC0415 - lark only when a text is parsed for the first time
+
+    return dict(clean(hcl2.loads(text)))
+
+
 @lru_cache(maxsize=1024)
 def _parsed(text: str) -> dict[str, Any]:
-    return dict(clean(hcl2.loads(text)))
+    kept = cache_dir() / f"{hashlib.sha256((_FORMAT + chr(0) + text).encode()).hexdigest()}.json"
+    try:
+        found = json.loads(kept.read_text())
+        if isinstance(found, dict):
+            return found
+    except (OSError, ValueError):
+        pass
+    parsed = _parse(text)
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
+        partial.write_text(json.dumps(parsed))
+        partial.replace(kept)
+    except OSError:
+        pass
+    return parsed
 
 
 def read(path: Path) -> dict[str, Any]:
