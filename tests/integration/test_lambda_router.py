@@ -89,7 +89,7 @@ def test_a_weighted_alias_runs_each_version_by_its_weight_and_lambdas_metrics_ar
                 FunctionName="w-fn", Name="live", FunctionVersion="1",
                 RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}},
             )  # fmt: skip
-            router.bad_versions[("w-fn", "2")] = 0.5
+            router.mark_bad("w-fn", "2", 0.5)
             answers = [lam.invoke(FunctionName="w-fn:live", Payload=b"{}") for _ in range(3)]  # as the callers name it
             cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1")
             listed = cloudwatch.list_metrics(Namespace="AWS/Lambda")["Metrics"]
@@ -105,3 +105,16 @@ def test_a_weighted_alias_runs_each_version_by_its_weight_and_lambdas_metrics_ar
         ("FunctionName",), ("FunctionName", "Resource"), ("ExecutedVersion", "FunctionName", "Resource"),
     }  # fmt: skip
     assert {m["MetricName"] for m in listed} == {"Invocations", "Errors", "Duration"}
+
+
+def test_a_bad_version_fails_a_steady_share_first_run_first_and_counts_afresh_when_marked_again() -> None:
+    from idp.local.lambda_router import Executed
+
+    router = LambdaRouter()
+    run = Executed("f", "f:live", "2", alias=True)
+    router.mark_bad("f", "2", 0.5)
+    assert [router._bad(run) for _ in range(4)] == [True, False, True, False]
+    router.mark_bad("f", "2", 0.5)  # a new bad release that happens to get the same version number
+    assert router._bad(run)
+    router.clear_bad()
+    assert not router._bad(run)

@@ -12,12 +12,11 @@ What Lambda itself does around an invocation that moto does not, done here as La
   dimension sets Lambda uses - FunctionName; FunctionName + Resource (`name:alias`); and, for an
   alias, FunctionName + Resource + ExecutedVersion
   (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html), into moto's CloudWatch.
-Every version runs the same handler here (one image); a version marked bad (`bad_versions`, the demo's
+Every version runs the same handler here (one image); a version marked bad (`mark_bad`, the demo's
 bad-release fault) fails that share of its invocations, its first one first (a steady share, not a
 draw: a canary that got two invocations and drew two passes never tripped its alarm - CI, under load).
-Not reproduced: Throttles, ConcurrentExecutions,
-the async and event-source metrics, and metrics of the handlers the local run calls directly (the
-API Gateway and SQS stand-ins).
+Not reproduced: Throttles, ConcurrentExecutions, the async and event-source metrics, and metrics of
+the handlers the local run calls directly (the API Gateway and SQS stand-ins).
 """
 
 from __future__ import annotations
@@ -171,6 +170,17 @@ class LambdaRouter:
                 self.faults[name] = left - 1
                 return True
             return False
+
+    def mark_bad(self, function: str, version: str, share: float) -> None:
+        """`version` of `function` fails `share` of its invocations from now on, counted afresh."""
+        with self._lock:
+            self.bad_versions[(function, version)] = share
+            self._bad_runs.pop((function, version), None)
+
+    def clear_bad(self) -> None:
+        with self._lock:
+            self.bad_versions.clear()
+            self._bad_runs.clear()
 
     def _bad(self, executed: Executed) -> bool:
         key = (executed.function, executed.version)

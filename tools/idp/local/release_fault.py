@@ -77,7 +77,7 @@ class BadRelease:
             FunctionName=self.function, Description="bad-release fault: fails half of its invocations"
         )
         bad = self.lambda_client.publish_version(FunctionName=self.function)["Version"]
-        self.stack.router.bad_versions[(self.function, bad)] = FAILING_SHARE
+        self.stack.router.mark_bad(self.function, bad, FAILING_SHARE)
         self.fault = ReleaseFault(self.function, previous, bad)
         return self.fault
 
@@ -105,7 +105,7 @@ class BadRelease:
         fault.bad_invocations = sum(
             1 for name, version, _ in self.stack.router.executed if name == self.function and version == fault.bad
         )
-        self.stack.router.bad_versions.clear()
+        self.stack.router.clear_bad()
         # The configuration as Terraform left it (a later plan on this stack must find no change).
         self.lambda_client.update_function_configuration(FunctionName=self.function, Description=self._description)
         return fault
