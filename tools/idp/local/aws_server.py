@@ -74,7 +74,7 @@ def digest(environ: dict[str, Any], body: bytes) -> str:
 class Recorder:
     calls: list[Call] = field(default_factory=list)
     phase: str = "setup"
-    errors: list[str] = field(default_factory=list)  # what the embedded AWS raised, by call
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (phase, what the embedded AWS raised)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, environ: dict[str, Any], body: bytes, status: str, error: BaseException | None = None) -> None:
@@ -84,7 +84,8 @@ class Recorder:
         with self._lock:
             self.calls.append(call)
             if error is not None:
-                self.errors.append(f"{service} {operation} ({self.phase}): {type(error).__name__}: {error}")
+                raised = f"{service} {operation} ({self.phase}): {type(error).__name__}: {error}"
+                self.errors.append((self.phase, raised))
 
     def diagnosis(self, phase: str) -> str:
         """Why a client of the embedded AWS may have failed in `phase` where AWS would not have: a
@@ -93,7 +94,7 @@ class Recorder:
         calls = self.of(phase)
         lines = [f"{c.service} {c.operation} answered {c.status}" for c in calls if c.status >= 500]
         with self._lock:
-            lines += [e for e in self.errors if f"({phase})" in e]
+            lines += [text for where, text in self.errors if where == phase]
         lines += self.lost_answers(phase)
         return "" if not lines else "the embedded AWS, in this " + phase + ":\n  " + "\n  ".join(lines)
 
