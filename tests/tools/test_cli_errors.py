@@ -171,3 +171,55 @@ def test_ctrl_c_during_the_demo_is_one_line_and_exit_130(monkeypatch: pytest.Mon
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 130
     assert result.output.strip().splitlines()[-1].startswith("interrupted: Terraform and its provider stopped")
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("--bogus", None), ("--verbos", "--verbose"), ("--documnets", "--documents"), ("--timout", "--timeout")],
+)
+def test_a_mistyped_option_is_suggested_only_when_its_name_is_close(
+    typed: str, suggested: str | None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """#22 row 15: `idp demo --bogus` suggested `--verbose` - click compares the names with their
+    dashes, and the two shared dashes alone pass difflib's cutoff (idp.cli_help)."""
+    from idp.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["idp", "demo", typed])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    line = capsys.readouterr().err.strip()
+    assert stopped.value.code == 2
+    assert line.startswith(f"error: No such option: {typed}")
+    if suggested is None:
+        assert "Possible options" not in line, line
+    else:
+        assert f"Possible options: {suggested}" in line or f", {suggested})" in line, line
+
+
+def _command_paths(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    for name, sub in getattr(command, "commands", {}).items():
+        found += _command_paths(sub, (*path, name))
+    return found
+
+
+def test_every_help_fits_80_columns_and_shows_a_flag_as_a_flag() -> None:
+    """#22 row 15: every option list showed `--help <bool>` and `--verbose --no-verbose <bool>` (a value
+    column for flags, typer's rich panels), and cut cells with `…` on an 80-column terminal."""
+    import typer.main
+    from typer.testing import CliRunner
+
+    from idp.cli import app
+
+    paths = _command_paths(typer.main.get_command(app))
+    assert len(paths) > 30  # every command and group of idp
+    for path in paths:
+        shown = CliRunner().invoke(app, [*path, "--help"], terminal_width=80).output
+        where = "idp " + " ".join(path)
+        assert "Usage: idp" in shown, where
+        assert "<bool>" not in shown, where
+        assert "…" not in shown, where
+        assert max(len(line) for line in shown.splitlines()) <= 80, where
+        assert "--help  " in shown or "--help " in shown, where
+    demo = CliRunner().invoke(app, ["demo", "--help"], terminal_width=80).output
+    assert "--verbose / --no-verbose" in demo

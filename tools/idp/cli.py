@@ -12,6 +12,7 @@ import typer
 
 from idp import inputs
 from idp import lint as lint_gate
+from idp.cli_help import command_group, usage_message
 from idp.exits import fail
 from idp.load_cli import register as register_load
 from idp.plans_cli import register as register_plans
@@ -21,7 +22,7 @@ from idp.traffic_cli import register as register_traffic
 if TYPE_CHECKING:
     pass
 
-app = typer.Typer(
+app = command_group(
     name="idp",
     help="IDP platform: local run and the helpers the GitHub workflows call.",
     no_args_is_help=True,
@@ -168,9 +169,9 @@ def demo_command(
         raise typer.Exit(1)
 
 
-configs_app = typer.Typer(help="Document-type configs: validate, publish.", no_args_is_help=True)
+configs_app = command_group(help="Document-type configs: validate, publish.", no_args_is_help=True)
 app.add_typer(configs_app, name="configs")
-samples_app = typer.Typer(help="Sample documents and BDA recordings for the local run.", no_args_is_help=True)
+samples_app = command_group(help="Sample documents and BDA recordings for the local run.", no_args_is_help=True)
 app.add_typer(samples_app, name="samples")
 
 
@@ -304,7 +305,7 @@ def module_docs_command() -> None:
         typer.echo(str(path))
 
 
-tf_app = typer.Typer(help="Terraform run for real: validate every module, pin the provider.", no_args_is_help=True)
+tf_app = command_group(help="Terraform run for real: validate every module, pin the provider.", no_args_is_help=True)
 app.add_typer(tf_app, name="tf")
 
 
@@ -359,7 +360,7 @@ def main() -> None:
     except typer.TyperException as usage:  # typer's click: usage errors (bad option, value, command)
         ctx = getattr(usage, "ctx", None)
         where = ctx.command_path if ctx is not None else "idp"
-        typer.echo(f"error: {usage.format_message()} (see `{where} --help`)", err=True)
+        typer.echo(f"error: {usage_message(usage)} (see `{where} --help`)", err=True)
         sys.exit(getattr(usage, "exit_code", 2))
     except Exception as exc:
         if os.environ.get("IDP_DEBUG") == "1":

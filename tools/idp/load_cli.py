@@ -11,11 +11,12 @@ from typing import Annotated, Any
 import typer
 
 from idp import github_files
+from idp.cli_help import command_group
 from idp.inputs import api_url, env_name
 from idp.load.policy import LoadPolicy
 from idp.load.result import LoadResult, markdown
 
-load_app = typer.Typer(
+load_app = command_group(
     help="Load test: N documents at concurrency C through the signed API, judged against the env's thresholds.",
     no_args_is_help=True,
 )

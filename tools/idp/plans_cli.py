@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from idp import github_files, inputs
+from idp.cli_help import command_group
 from idp.exits import fail
 
 if TYPE_CHECKING:
     from idp.units import Affected
 
-plans_app = typer.Typer()  # its commands are registered at the top level of `idp`
+plans_app = command_group()  # its commands are registered at the top level of `idp`
 
 
 @plans_app.command("changes")

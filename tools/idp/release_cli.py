@@ -11,9 +11,12 @@ from typing import Annotated, Any
 import typer
 
 from idp import github_files
+from idp.cli_help import command_group
 from idp.exits import fail
 
-release_app = typer.Typer(help="Deployed releases: env facts, image digest manifests, rollback.", no_args_is_help=True)
+release_app = command_group(
+    help="Deployed releases: env facts, image digest manifests, rollback.", no_args_is_help=True
+)
 
 
 @release_app.command("env")

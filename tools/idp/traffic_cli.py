@@ -8,10 +8,11 @@ from typing import Annotated, Any
 import typer
 
 from idp import github_files
+from idp.cli_help import command_group
 from idp.inputs import env_name
 from idp.traffic import ShiftPolicy, ShiftRecord, TrafficShift
 
-traffic_app = typer.Typer(
+traffic_app = command_group(
     help="Move each function's `live` alias to its new version (canary/linear/all-at-once) or back.",
     no_args_is_help=True,
 )
