@@ -142,3 +142,24 @@ def test_the_tables_fit_80_columns_and_cut_nothing() -> None:
     wide = io.StringIO()
     render(DemoResult(docs, 12.0), Console(file=wide, width=160, color_system=None))
     assert "expected" in wide.getvalue().splitlines()[2]  # its own column when there is room
+
+
+def test_the_callback_and_twice_checks_say_what_went_wrong_in_words() -> None:
+    """#22 row 11: `idp demo --documents 2 --timeout 3` printed a raw Python list for a check that failed."""
+    from idp.local.demo import Tracked, one_callback_each, processed_once
+    from idp.local.receiver import Received
+    from idp_common.status import DocumentStatus
+
+    done = Tracked("invoice-1", "invoice", DocumentStatus.COMPLETED, document_id="d1", status="COMPLETED")
+    stuck = Tracked("passport-2", "passport", DocumentStatus.COMPLETED, document_id="d2", status="PROCESSING")
+    told = [Received({"document_id": "d1", "status": "COMPLETED"}, signature_valid=True)]
+    assert one_callback_each([done], told) == (True, "1 callbacks, all signatures valid")
+    ok, said = one_callback_each([done, stuck], [*told, Received({"document_id": "d1"}, signature_valid=False)])
+    assert not ok
+    assert said == (
+        "bad signatures: 1; missing, duplicated or wrong: invoice-1: 2 callback(s) (COMPLETED, None), status"
+        " COMPLETED; passport-2: 0 callback(s) (none), status PROCESSING"
+    )
+    assert processed_once(["d1", "d2"], ["d1", "d2"]) == (True, "2 executions, 2 BDA jobs")
+    assert processed_once(["d1", "d1", "d2"], ["d1", "d2", "d2"]) == (False, "twice: d1, d2")
+    assert "[" not in said + processed_once(["d1", "d1"], ["d1"])[1]

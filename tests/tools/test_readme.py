@@ -148,6 +148,23 @@ def test_a_first_setup_says_what_it_installed_in_one_line_not_a_line_per_package
         assert "synced from" in lines[i + 1], lines[i + 1]
 
 
+def _prerequisites(target: str) -> set[str]:
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    found = re.search(rf"^{target}:([^#\n]*)", makefile, re.M)
+    assert found, f"no {target} target in the Makefile"
+    return set(found.group(1).split())
+
+
+def test_what_make_demo_installs_is_what_the_readme_says() -> None:
+    """#22 row 14: the README said `make setup` was "run by both targets"; `make demo` installs only the
+    Python environment (its one prerequisite), `make test` everything (`setup`)."""
+    readme = " ".join((REPO_ROOT / "README.md").read_text().split())
+    assert _prerequisites("demo") == {"$(SYNCED)"}
+    assert "setup" in _prerequisites("test")
+    assert "`make demo` installs the Python environment" in readme
+    assert "run by both" not in readme
+
+
 README_BUDGET_BYTES = 10_000  # #22: a few screens - what it is, the two commands, the map, where next
 
 

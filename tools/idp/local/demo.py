@@ -26,7 +26,7 @@ from idp.costs import PriceList, Usage, estimate, states_entered
 from idp.local.api_gateway import LocalApiGateway
 from idp.local.event_source import EventSourceMapping
 from idp.local.lambda_router import LocalContext, invoking
-from idp.local.receiver import CallbackReceiver
+from idp.local.receiver import CallbackReceiver, Received
 from idp.local.release_fault import FAILING_SHARE, LOCAL_POLICY, RELEASE_FUNCTION, BadRelease, ReleaseFault
 from idp.local.samples import SAMPLES, SAMPLES_DIR, Sample
 from idp.local.stack import LOCAL_REGION, LocalRun, ReadBackError, local_stack
@@ -409,15 +409,8 @@ def check_invariants(run: DemoRun, docs: list[Tracked]) -> dict[str, tuple[bool,
         not not_terminal,
         "all terminal" if not not_terminal else f"stuck: {', '.join(not_terminal)}",
     )
-    starts = Counter(run.stack.bda.starts)
-    twice = [doc for doc, n in starts.items() if n > 1]
     executions = all_executions(run.stack.client("stepfunctions"), run.built.state_machine_arn)
-    per_doc = Counter(e["name"] for e in executions)
-    twice += [name for name, n in per_doc.items() if n > 1]
-    results["no document processed twice"] = (
-        not twice,
-        f"{len(executions)} executions, {sum(starts.values())} BDA jobs" if not twice else f"twice: {twice}",
-    )
+    results["no document processed twice"] = processed_once(run.stack.bda.starts, [e["name"] for e in executions])
     bound = int(run.built.functions["bda_orchestrator"].environment["BDA_MAX_IN_FLIGHT"])  # as applied
     most = run.stack.bda.most_running
     results[f"BDA jobs in flight never above the env's bound ({bound})"] = (most <= bound, f"at most {most} at once")
@@ -426,22 +419,34 @@ def check_invariants(run: DemoRun, docs: list[Tracked]) -> dict[str, tuple[bool,
     )["Attributes"]
     left = int(attrs["ApproximateNumberOfMessages"])
     results["DLQ drained by dlq_analyzer"] = (left == 0, f"{left} message(s) left")
-    unsigned = [r for r in run.receiver.received if not r.signature_valid]
-    # Every document ends announced, however it ended: by the state machine, or failed at intake / in
-    # the DLQ. Exactly one callback each, and it tells the status the API reports.
+    results["one signed callback per document, telling its status"] = one_callback_each(
+        docs, run.receiver.all_received()
+    )
+    return results
+
+
+def processed_once(bda_starts: list[str], execution_names: list[str]) -> tuple[bool, str]:
+    """No document started twice in BDA nor run by two executions: the check, and what it saw in words."""
+    starts, runs = Counter(bda_starts), Counter(execution_names)
+    twice = [doc for doc, n in starts.items() if n > 1] + [name for name, n in runs.items() if n > 1]
+    if twice:
+        return False, f"twice: {', '.join(dict.fromkeys(twice))}"
+    return True, f"{len(execution_names)} executions, {len(bda_starts)} BDA jobs"
+
+
+def one_callback_each(docs: list[Tracked], received: list[Received]) -> tuple[bool, str]:
+    """Every document ends announced, however it ended (by the state machine, or failed at intake or
+    in the DLQ): exactly one callback each, validly signed, telling the status the API reports."""
+    unsigned = [r for r in received if not r.signature_valid]
     wrong = []
     for doc in docs:
-        got = run.receiver.for_document(doc.document_id) if doc.document_id else []
+        got = [r for r in received if doc.document_id and r.payload.get("document_id") == doc.document_id]
         if len(got) != 1 or got[0].payload.get("status") != doc.status:
             told = ", ".join(str(r.payload.get("status")) for r in got) or "none"
             wrong.append(f"{doc.label}: {len(got)} callback(s) ({told}), status {doc.status}")
-    results["one signed callback per document, telling its status"] = (
-        not unsigned and not wrong,
-        f"{len(run.receiver.received)} callbacks, all signatures valid"
-        if not unsigned and not wrong
-        else f"bad signatures: {len(unsigned)}; missing, duplicated or wrong: {'; '.join(wrong)}",
-    )
-    return results
+    if unsigned or wrong:
+        return False, f"bad signatures: {len(unsigned)}; missing, duplicated or wrong: {'; '.join(wrong) or 'none'}"
+    return True, f"{len(received)} callbacks, all signatures valid"
 
 
 def run_demo(

@@ -69,6 +69,10 @@ class CallbackReceiver:
 
         return Handler
 
+    def all_received(self) -> list[Received]:
+        with self._lock:
+            return list(self.received)
+
     def for_document(self, document_id: str) -> list[Received]:
         with self._lock:
             return [r for r in self.received if r.payload.get("document_id") == document_id]
