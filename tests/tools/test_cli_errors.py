@@ -4,6 +4,7 @@ unless a case gives them."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from idp.naming import FUNCTIONS
 from tests.conftest import REPO_ROOT
 
 NO_AWS = {
@@ -24,6 +26,7 @@ NO_AWS = {
 }
 FAKE_KEYS = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "not-a-secret"}  # pragma: allowlist secret
 UNREACHABLE = {**FAKE_KEYS, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+WHOLE = json.dumps(dict.fromkeys(FUNCTIONS, "sha256:" + "a" * 64))  # a digest map with nothing wrong
 
 
 def idp(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
@@ -88,6 +91,23 @@ CASES = [
     (["configs", "publish", "--env", "../etc"], {}, "'../etc' is not in live/environments.hcl", 2),
     (["plan-comment", "tests", "--env", "nosuch"], {}, "'nosuch' is not in live/environments.hcl", 2),
     (["demo", "--timeout", "-5"], {}, "-5 is not a number of seconds above 0", 2),
+    # every --env is an entry of live/environments.hcl, every commit a full SHA, every digest map whole -
+    # refused before AWS is called (the env list knows the envs; a record for 'nosuch' was written)
+    (["release", "digests", "--env", "nosuch"], UNREACHABLE, "'nosuch' is not in live/environments.hcl", 2),
+    (["release", "show", "--env", "nosuch"], UNREACHABLE, "'nosuch' is not in live/environments.hcl", 2),
+    (["release", "record", "--env", "nosuch", "--digests", "{}", "--commit", "a" * 40], UNREACHABLE, "'nosuch'", 2),
+    (
+        ["release", "record", "--env", "dev", "--digests", "[]", "--commit", "a" * 40],
+        UNREACHABLE,
+        "not a JSON object",
+        2,
+    ),
+    (["release", "protect", "--env", "dev", "--digests", WHOLE, "--commit", "main"], UNREACHABLE, "full commit SHA", 2),
+    (["release", "protect", "--env", "dev", "--digests", "{}", "--commit", "a" * 40], UNREACHABLE, "no digest", 2),
+    (["release", "restore", "--env", "../etc", "--checkout", "."], {}, "'../etc' is not in live/environments.hcl", 2),
+    (["plan-apply", "--env", "nosuch", "--reviewed", "tests"], {}, "'nosuch' is not in live/environments.hcl", 2),
+    (["plan-apply", "--env", "dev", "--reviewed", "tests"], {}, "tests is not a plan folder: no env file", 2),
+    (["plan-run", "--env", "dev", "--reviewed", "tests", "--out", "x"], {}, "tests is not a plan folder", 2),
     # #21: the load test refuses before any load
     (["load", "run", "--env", "test", "--api", "notaurl"], {}, "'notaurl' is not an http(s) URL", 2),
     (["load", "run", "--env", "nosuch", "--api", "https://x.example/a"], {}, "'nosuch' is not in live/environments", 2),

@@ -46,7 +46,7 @@ def repo(tmp_path: Path) -> tuple[Path, str]:
 
 def planned(root: Path, folder: Path, found: Affected) -> PlanFolder:
     made = PlanFolder(folder)
-    made.write_sets(found)
+    made.write_sets(found, "dev")
     plan(root, "dev", made)
     return made
 
@@ -146,7 +146,7 @@ def test_a_plan_from_mocks_is_applied_unit_by_unit_not_as_saved(
 def test_a_missing_saved_plan_fails_the_apply(repo: tuple[Path, str], stand_ins: Path, tmp_path: Path) -> None:
     root, _ = repo
     folder = PlanFolder(tmp_path / "plan")
-    folder.write_sets(Affected(["eu-west-1/api"], []))  # never planned: no saved plan
+    folder.write_sets(Affected(["eu-west-1/api"], []), "dev")  # never planned: no saved plan
     with pytest.raises(RunError, match="failed"):
         apply(root, "dev", folder, mocked=False)
 
@@ -154,10 +154,10 @@ def test_a_missing_saved_plan_fails_the_apply(repo: tuple[Path, str], stand_ins:
 def test_a_deleted_unit_without_its_tree_is_refused(repo: tuple[Path, str], tmp_path: Path) -> None:
     root, _ = repo
     with pytest.raises(RunError, match="no commit holding their configuration"):
-        PlanFolder(tmp_path / "plan").write_sets(Affected([], ["eu-west-1/monitoring"]))
+        PlanFolder(tmp_path / "plan").write_sets(Affected([], ["eu-west-1/monitoring"]), "dev")
     head = git(root, "rev-parse", "HEAD")  # a tree without it
     folder = PlanFolder(tmp_path / "plan")
-    folder.write_sets(Affected([], ["eu-west-1/monitoring"], {"eu-west-1/monitoring": head}))
+    folder.write_sets(Affected([], ["eu-west-1/monitoring"], {"eu-west-1/monitoring": head}), "dev")
     with pytest.raises(RunError, match="has no unit live/dev/eu-west-1/monitoring"):
         plan(root, "dev", folder)
 
@@ -168,7 +168,7 @@ def test_no_terragrunt_is_one_clear_error(
     root, _ = repo
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     folder = PlanFolder(tmp_path / "plan")
-    folder.write_sets(Affected(["eu-west-1/api"], []))
+    folder.write_sets(Affected(["eu-west-1/api"], []), "dev")
     with pytest.raises(RunError, match="terragrunt is not on PATH"):
         plan(root, "dev", folder)
 
@@ -178,7 +178,7 @@ def test_the_cli_replans_the_reviewed_sets_and_refuses_a_mixed_request(
 ) -> None:
     root, _ = repo
     reviewed = PlanFolder(tmp_path / "reviewed")
-    reviewed.write_sets(Affected(["eu-west-1/api"], []))
+    reviewed.write_sets(Affected(["eu-west-1/api"], []), "dev")
     again = runner.invoke(
         app, ["plan-run", "--env", "dev", "--out", str(tmp_path / "current"), "--reviewed", str(reviewed.path),
               "--repo", str(root)],
@@ -309,3 +309,40 @@ def test_a_reviewed_unit_the_checkout_does_not_have_is_refused_not_skipped(tmp_p
     with pytest.raises(RunError, match=r"does not have: \['eu-west-1/gone'\]"):
         apply(root, "dev", folder, mocked=False)
     assert not [c for c in calls(stand_ins) if "apply" in c["argv"]]  # type: ignore[operator]
+
+
+def test_a_folder_not_planned_for_the_env_is_refused_before_any_run(
+    repo: tuple[Path, str], stand_ins: Path, tmp_path: Path
+) -> None:
+    """`idp plan-apply --env nosuch --reviewed /tmp` applied nothing and exited 0: any folder passed for a
+    reviewed plan. Now a folder `idp plan-run` did not make, or made for another env, is refused (exit 2)."""
+    root, _ = repo
+    not_a_plan = tmp_path / "downloads"
+    not_a_plan.mkdir()
+    dev = planned(root, tmp_path / "plan", Affected(["eu-west-1/api"], []))
+    assert (dev.path / "env").read_text() == "dev\n"
+    before = len(calls(stand_ins))
+    for folder, env, says in [(not_a_plan, "dev", "no env file"), (dev.path, "prod", "planned for 'dev', not 'prod'")]:
+        for args in (
+            ["plan-apply", "--env", env, "--reviewed", str(folder), "--repo", str(root)],
+            [
+                "plan-run",
+                "--env",
+                env,
+                "--reviewed",
+                str(folder),
+                "--out",
+                str(tmp_path / "again"),
+                "--repo",
+                str(root),
+            ],
+        ):
+            refused = runner.invoke(app, args)
+            assert refused.exit_code == 2, refused.output
+            assert says in refused.output, refused.output
+        with pytest.raises(RunError, match=says):
+            apply(root, env, PlanFolder(folder), mocked=False)
+    assert len(calls(stand_ins)) == before  # nothing ran
+    copied = PlanFolder(tmp_path / "copied")
+    copied.copy_sets(dev, "dev")
+    copied.check_env("dev")

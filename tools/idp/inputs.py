@@ -6,6 +6,9 @@ line is parsed - before an apply, an AWS call or a wait, which is when a bad val
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
@@ -33,6 +36,9 @@ def env_name(value: str) -> str:
     return value
 
 
+EnvOption = Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).", callback=env_name)]
+
+
 def env_or_local(value: str) -> str:
     """An env of live/environments.hcl, or the local run's."""
     return value if value == LOCAL_ENV else env_name(value)
@@ -57,4 +63,27 @@ def api_url(value: str) -> str:
 def terminal_status(value: str) -> str:
     if value not in TERMINAL_STATUSES:
         raise typer.BadParameter(f"{value!r} is not a terminal status ({', '.join(TERMINAL_STATUSES)})")
+    return value
+
+
+def commit_sha(value: str) -> str:
+    """A full commit SHA (what a release records and its images are tagged with)."""
+    if not re.fullmatch(r"[0-9a-f]{40}", value):
+        raise typer.BadParameter(f"{value!r} is not a full commit SHA (40 hex digits; `idp release commit` prints one)")
+    return value
+
+
+def digest_map(value: str) -> str:
+    """The JSON map of every function to its image digest (sha256:<64 hex>), as `idp release digests` prints it."""
+    from idp.release import validate_digests  # noqa: PLC0415 - reads the function list
+
+    try:
+        digests = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"not valid JSON ({exc.msg}, column {exc.colno}): give the digest map") from exc
+    if not isinstance(digests, dict) or not all(isinstance(d, str) for d in digests.values()):
+        raise typer.BadParameter("not a JSON object of function -> digest strings")
+    problems = validate_digests(digests)
+    if problems:
+        raise typer.BadParameter("; ".join(problems))
     return value

@@ -12,7 +12,7 @@ import typer
 
 from idp import github_files
 from idp.cli_help import command_group
-from idp.inputs import api_url, env_name
+from idp.inputs import EnvOption, api_url
 from idp.load.policy import LoadPolicy
 from idp.load.result import LoadResult, markdown
 
@@ -68,7 +68,7 @@ def report(
 
 @load_app.command("run")
 def run(
-    env: Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).", callback=env_name)],
+    env: EnvOption,
     api: Annotated[str, typer.Option(help="The env's API stage URL (terraform output api_url).", callback=api_url)],
     region: Annotated[str | None, typer.Option(help="AWS region (default: the env's, live/<env>).")] = None,
     poll_seconds: Annotated[

@@ -81,7 +81,7 @@ def _affected(repo: Path, env: str, base: str | None, head: str, *, everything: 
 
 @plans_app.command("units")
 def units_command(
-    env: Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).")],
+    env: inputs.EnvOption,
     base: Annotated[str | None, typer.Option(help="Base ref: the units changed since base...head.")] = None,
     head: Annotated[str, typer.Option(help="Head ref (the checkout).")] = "HEAD",
     everything: Annotated[bool, typer.Option("--all", help="Every unit of the env (drift, a full redeploy).")] = False,
@@ -94,7 +94,7 @@ def units_command(
 
 @plans_app.command("plan-run")
 def plan_run_command(
-    env: Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).")],
+    env: inputs.EnvOption,
     out: Annotated[Path, typer.Option(help="The plan folder to make (sets, saved plans, plan JSON).")],
     base: Annotated[str | None, typer.Option(help="Plan the units changed since this commit.")] = None,
     everything: Annotated[bool, typer.Option("--all", help="Plan every unit of the env.")] = False,
@@ -110,19 +110,20 @@ def plan_run_command(
     ] = True,
 ) -> None:
     """Plan the affected units with Terragrunt (deleted units as destroys, in the tree that last held them)."""
-    from idp.plans.run import PlanFolder, RunError, plan  # noqa: PLC0415
+    from idp.plans.run import NotAPlanFolder, PlanFolder, RunError, plan  # noqa: PLC0415
     from idp.units import UnitsError  # noqa: PLC0415
 
     folder = PlanFolder(out)
     if reviewed is not None:
         if base is not None or everything:
             raise fail("--reviewed plans the reviewed sets: give no --base or --all with it", 2)
-        if not reviewed.is_dir():
-            raise fail(f"{reviewed} is not a plan folder (the plan job's artifact)", 2)
-        folder.copy_sets(PlanFolder(reviewed))
+        try:
+            folder.copy_sets(PlanFolder(reviewed), env)
+        except NotAPlanFolder as exc:
+            raise fail(f"{exc} (the plan job's artifact)", 2) from exc
     else:
         try:
-            folder.write_sets(_affected(repo, env, base, "HEAD", everything=everything))
+            folder.write_sets(_affected(repo, env, base, "HEAD", everything=everything), env)
         except RunError as exc:
             raise fail(str(exc), 2) from exc
     planned, destroyed = folder.count()
@@ -137,7 +138,7 @@ def plan_run_command(
 
 @plans_app.command("plan-apply")
 def plan_apply_command(
-    env: Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).")],
+    env: inputs.EnvOption,
     reviewed: Annotated[Path, typer.Option(help="The reviewed plan folder (the plan job's artifact).")],
     mocked: Annotated[
         str, typer.Option(help="true: planned from mock outputs - apply the units in dependency order, not as saved.")
@@ -152,13 +153,15 @@ def plan_apply_command(
 ) -> None:
     """Apply exactly the reviewed plan folder: its destroys, then its saved plans unit by unit in dependency
     order - a dependent whose dependencies moved their outputs only as its reviewed plan with the moved values."""
-    from idp.plans.run import PlanFolder, Refused, RunError, apply  # noqa: PLC0415
+    from idp.plans.run import NotAPlanFolder, PlanFolder, Refused, RunError, apply  # noqa: PLC0415
     from idp.units import UnitsError  # noqa: PLC0415
 
-    if not reviewed.is_dir():
-        raise fail(f"{reviewed} is not a plan folder (the plan job's artifact)", 2)
     if mocked not in {"true", "false"}:
         raise fail(f"--mocked {mocked!r}: give true or false", 2)
+    try:
+        PlanFolder(reviewed).check_env(env)
+    except NotAPlanFolder as exc:
+        raise fail(f"{exc} (the plan job's artifact)", 2) from exc
     try:
         replanned = apply(repo.resolve(), env, PlanFolder(reviewed), mocked=mocked == "true", fresh=fresh)
     except Refused as exc:

@@ -4,7 +4,6 @@ deploy may ship, the tag that keeps a release's images, and the rollback's show/
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +12,7 @@ import typer
 from idp import github_files
 from idp.cli_help import command_group
 from idp.exits import fail
+from idp.inputs import commit_sha, digest_map, env_name
 
 release_app = command_group(
     help="Deployed releases: env facts, image digest manifests, rollback.", no_args_is_help=True
@@ -65,7 +65,7 @@ def release_commit(
 
 @release_app.command("digests")
 def release_digests(
-    env: Annotated[str, typer.Option(help="Environment whose deployed manifest is the base.")],
+    env: Annotated[str, typer.Option(help="Environment whose deployed manifest is the base.", callback=env_name)],
     built: Annotated[Path | None, typer.Option(help="Folder of digest-<function>.json from the build.")] = None,
     previous: Annotated[bool, typer.Option(help="The manifest before the current one (rollback).")] = False,
     promoted: Annotated[
@@ -110,43 +110,35 @@ def release_digests(
 
 @release_app.command("record")
 def release_record(
-    env: Annotated[str, typer.Option(help="Environment just deployed and validated.")],
-    digests: Annotated[str, typer.Option(help="The JSON digest map that was deployed.")],
-    commit: Annotated[str, typer.Option(help="The commit deployed (module code and doc-configs).")],
+    env: Annotated[str, typer.Option(help="Environment just deployed and validated.", callback=env_name)],
+    digests: Annotated[str, typer.Option(help="The JSON digest map that was deployed.", callback=digest_map)],
+    commit: Annotated[
+        str, typer.Option(help="The commit deployed (module code and doc-configs).", callback=commit_sha)
+    ],
 ) -> None:
     """Record the env's release: commit + image digests (SSM keeps the history; a rollback restores it)."""
     import boto3  # noqa: PLC0415
 
-    from idp.release import Release, record_release, validate_digests  # noqa: PLC0415
+    from idp.release import Release, record_release  # noqa: PLC0415
 
-    values = json.loads(digests)
-    problems = validate_digests(values)
-    if not re.fullmatch(r"[0-9a-f]{40}", commit):
-        problems.append(f"commit {commit!r} is not a full SHA")
-    if problems:
-        raise fail("; ".join(problems))
-    record_release(boto3.client("ssm"), env, Release(commit, values))
+    record_release(boto3.client("ssm"), env, Release(commit, json.loads(digests)))
     typer.echo(f"recorded the {env} release: {commit[:12]}")
 
 
 @release_app.command("protect")
 def release_protect(
-    env: Annotated[str, typer.Option(help="Environment whose validated release to keep.")],
-    digests: Annotated[str, typer.Option(help="The JSON digest map that was deployed.")],
-    commit: Annotated[str, typer.Option(help="The commit deployed.")],
+    env: Annotated[str, typer.Option(help="Environment whose validated release to keep.", callback=env_name)],
+    digests: Annotated[str, typer.Option(help="The JSON digest map that was deployed.", callback=digest_map)],
+    commit: Annotated[str, typer.Option(help="The commit deployed.", callback=commit_sha)],
 ) -> None:
     """Tag the release's images in the registry so ECR's lifecycle never expires them (run with the
     image push role, in the registry account)."""
     import boto3  # noqa: PLC0415
 
-    from idp.release import Release, protect_images, validate_digests  # noqa: PLC0415
+    from idp.release import Release, protect_images  # noqa: PLC0415
 
-    values = json.loads(digests)
-    problems = validate_digests(values)
-    if problems:
-        raise fail("; ".join(problems))
     try:
-        tagged = protect_images(boto3.client("ecr"), env, Release(commit, values))
+        tagged = protect_images(boto3.client("ecr"), env, Release(commit, json.loads(digests)))
     except ValueError as exc:
         raise fail(str(exc)) from exc
     typer.echo(f"kept {len(tagged)} images: {tagged[0].split(':', 1)[1]}")
@@ -154,7 +146,7 @@ def release_protect(
 
 @release_app.command("show")
 def release_show(
-    env: Annotated[str, typer.Option(help="Environment whose last validated release to show.")],
+    env: Annotated[str, typer.Option(help="Environment whose last validated release to show.", callback=env_name)],
     checkout: Annotated[
         Path | None, typer.Option(help="Also check its commit out here (a git worktree), for a rollback.")
     ] = None,
@@ -187,7 +179,7 @@ def release_show(
 
 @release_app.command("restore")
 def release_restore(
-    env: Annotated[str, typer.Option(help="Environment to restore.")],
+    env: Annotated[str, typer.Option(help="Environment to restore.", callback=env_name)],
     checkout: Annotated[Path, typer.Option(help="The release's checkout (`idp release show --checkout`).")],
     repo: Annotated[Path, typer.Option(help="Repository root (where the pinned tools are resolved).")] = Path(),
 ) -> None:

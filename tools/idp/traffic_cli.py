@@ -9,7 +9,7 @@ import typer
 
 from idp import github_files
 from idp.cli_help import command_group
-from idp.inputs import env_name
+from idp.inputs import EnvOption
 from idp.traffic import ShiftPolicy, ShiftRecord, TrafficShift
 
 traffic_app = command_group(
@@ -17,7 +17,6 @@ traffic_app = command_group(
     no_args_is_help=True,
 )
 
-EnvOption = Annotated[str, typer.Option(help="Environment (an entry of live/environments.hcl).", callback=env_name)]
 SummaryOption = Annotated[
     bool, typer.Option(help="Also append the record as Markdown to $GITHUB_STEP_SUMMARY (the job summary).")
 ]

@@ -1,6 +1,7 @@
 """Terragrunt runs of a plan folder: plan exactly the affected units, and apply exactly what was reviewed.
 
 A plan folder (the plan job's artifact) holds everything the apply needs to run the reviewed set again:
+  env            the env it was planned for: an apply refuses a folder without it or of another env
   filters        Terragrunt --filters-file of the units to plan/apply (idp.units), absent when none
   destroys.json  the deleted units, each with the commit whose tree last held its configuration, in
                  the order they are destroyed (dependents first), and whether they go after the
@@ -26,13 +27,17 @@ from typing import Any
 
 from idp.units import Affected, Unit, dependency_order, stack_units
 
-FILTERS, DESTROYS = "filters", "destroys.json"
+ENV, FILTERS, DESTROYS = "env", "filters", "destroys.json"
 LOCK = "-lock-timeout=5m"
 PINNED = ("terraform", "terragrunt")  # tools .mise.toml pins: never run through a shim
 
 
 class RunError(RuntimeError):
     """A Terragrunt or git run that failed: the command and its exit code (its own output went to the log)."""
+
+
+class NotAPlanFolder(RunError):
+    """A folder given as a reviewed plan that `idp plan-run` did not make, or made for another env."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,16 @@ class PlanFolder:
     @property
     def plans(self) -> bool:
         return (self.path / FILTERS).is_file()
+
+    def check_env(self, env: str) -> None:
+        """Refuse a folder `idp plan-run` did not make for `env` (a wrong path or another env's artifact
+        would otherwise apply nothing and succeed, or apply another env's saved plans)."""
+        file = self.path / ENV
+        if not file.is_file():
+            raise NotAPlanFolder(f"{self.path} is not a plan folder: no {ENV} file (`idp plan-run` makes one)")
+        made_for = file.read_text(encoding="utf-8").strip()
+        if made_for != env:
+            raise NotAPlanFolder(f"{self.path} was planned for {made_for!r}, not {env!r}")
 
     def _destroy_file(self) -> dict[str, Any]:
         file = self.path / DESTROYS
@@ -70,10 +85,11 @@ class PlanFolder:
         """(units to plan, units to destroy)."""
         return len(_set_units(self.path / FILTERS)), len(self.destroys)
 
-    def write_sets(self, found: Affected) -> None:
+    def write_sets(self, found: Affected, env: str) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         for name in (FILTERS, DESTROYS):
             (self.path / name).unlink(missing_ok=True)
+        (self.path / ENV).write_text(env + "\n", encoding="utf-8")
         if found.plan:
             (self.path / FILTERS).write_text(found.filters(), encoding="utf-8")
         missing = [unit for unit in found.destroy if unit not in found.trees]
@@ -82,9 +98,10 @@ class PlanFolder:
         if found.destroy:
             self.record_destroys([Destroy(u, found.trees[u]) for u in found.destroy], after_applies=False)
 
-    def copy_sets(self, reviewed: PlanFolder) -> None:
+    def copy_sets(self, reviewed: PlanFolder, env: str) -> None:
+        reviewed.check_env(env)
         self.path.mkdir(parents=True, exist_ok=True)
-        for name in (FILTERS, DESTROYS):
+        for name in (ENV, FILTERS, DESTROYS):
             if (reviewed.path / name).is_file():
                 shutil.copy2(reviewed.path / name, self.path / name)
 
@@ -147,6 +164,7 @@ def plan(repo: Path, env: str, folder: PlanFolder, *, refresh: bool = True) -> N
     """Plan the folder's sets: the units in the checkout, each deleted unit as a destroy in its tree.
     refresh=False (a pull request's plan, docs/adr/0002): the change against the applied state, reading
     no resource - what a role that may read the state and nothing else can plan."""
+    folder.check_env(env)
     out = folder.path.resolve()
     options = [LOCK] if refresh else [LOCK, "-refresh=false"]
     if folder.plans:
@@ -182,6 +200,7 @@ def apply(repo: Path, env: str, reviewed: PlanFolder, *, mocked: bool, fresh: Pa
     is the reviewed one with the moved values (idp.plans.moved). Planned from mocks (a first deploy):
     each unit plans and applies after its dependencies with their real outputs, the reviewed set only.
     Returns the units applied from a fresh plan."""
+    reviewed.check_env(env)
     path = reviewed.path.resolve()
 
     def destroy() -> None:
