@@ -5,6 +5,7 @@ is about the provider (row 6)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -85,3 +86,51 @@ def test_the_provider_hint_comes_only_with_a_provider_error() -> None:
     )
     assert provider_hint(syntax) == ""
     assert "IDP_TF_PROVIDER_MIRROR" in provider_hint(offline)
+
+
+# Stands for terraform on PATH: its "provider" is a child that would run for a minute; the pid is written
+# to FAKE_TF_PIDS for the test to look for.
+FAKE_TERRAFORM_ON_PATH = """#!{python}
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+with open(os.environ["FAKE_TF_PIDS"], "a") as pids:
+    pids.write(f"{{child.pid}}\\n")
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize(
+    ("sent", "code", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")]
+)
+def test_a_signal_during_the_apply_stops_terraform_removes_the_stack_folder_and_says_so(
+    sent: signal.Signals, code: int, word: str, tmp_path: Path
+) -> None:
+    """SIGTERM (a cancelled CI job, `timeout`, `kill`) ended `idp demo` at once: the provider ran on (its
+    own process group) and the temporary stack folder stayed. Now it stops as Ctrl-C does."""
+    bin_dir, temp, pids = tmp_path / "bin", tmp_path / "tmp", tmp_path / "pids"
+    bin_dir.mkdir()
+    temp.mkdir()
+    fake = bin_dir / "terraform"
+    fake.write_text(FAKE_TERRAFORM_ON_PATH.format(python=sys.executable))
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "TMPDIR": str(temp), "FAKE_TF_PIDS": str(pids)}
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "idp", "demo"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    for _ in range(300):  # terraform init starts once the embedded AWS is up
+        if pids.is_file() and pids.read_text().strip():
+            break
+        time.sleep(0.1)
+    provider = int(pids.read_text().split()[0])
+    assert list(temp.glob("idp-local-stack-*"))
+    demo.send_signal(sent)
+    _, stderr = demo.communicate(timeout=30)
+    assert demo.returncode == code, stderr
+    assert stderr.strip().splitlines()[-1].startswith(f"{word}: Terraform and its provider stopped"), stderr
+    assert "Traceback" not in stderr
+    for _ in range(50):
+        if not alive(provider):
+            break
+        time.sleep(0.1)
+    assert not alive(provider)
+    assert not list(temp.glob("idp-local-stack-*"))

@@ -13,7 +13,7 @@ import typer
 from idp import inputs
 from idp import lint as lint_gate
 from idp.cli_help import command_group, usage_message
-from idp.exits import fail
+from idp.exits import fail, stop_on_signals, stopped_code, stopped_word
 from idp.load_cli import register as register_load
 from idp.plans_cli import register as register_plans
 from idp.release_cli import register as register_release
@@ -151,15 +151,15 @@ def demo_command(
         applying.stop()
         console.print(failed.errors, markup=False, highlight=False)  # Terraform's own error
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: the stack's context managers have cleaned up
         applying.stop()
         bar.stop()
         typer.echo(
-            "interrupted: Terraform and its provider stopped, the embedded AWS stopped, "
+            f"{stopped_word(stop)}: Terraform and its provider stopped, the embedded AWS stopped, "
             "the temporary stack folder removed",
             err=True,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(stopped_code(stop)) from None
     finally:
         applying.stop()
         bar.stop()
@@ -353,10 +353,12 @@ def main() -> None:
     """
     try:
         # Not standalone: click returns an Exit's code instead of exiting, and raises the rest to here.
-        code = app(standalone_mode=False)
-    except typer.Abort:
-        typer.echo("error: interrupted", err=True)
-        sys.exit(130)
+        with stop_on_signals():
+            code = app(standalone_mode=False)
+    except typer.Abort as abort:  # click's word for a KeyboardInterrupt (Ctrl-C, or SIGTERM: Terminated)
+        stop = abort.__cause__ or abort
+        typer.echo(f"error: {stopped_word(stop)}", err=True)
+        sys.exit(stopped_code(stop))
     except typer.TyperException as usage:  # typer's click: usage errors (bad option, value, command)
         ctx = getattr(usage, "ctx", None)
         where = ctx.command_path if ctx is not None else "idp"

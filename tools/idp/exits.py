@@ -1,7 +1,14 @@
 """How an `idp` command stops on bad input or a failed step: one line on stderr, then its exit code
-(0 ok, 1 a check or step failed, 2 bad usage) - the commands' one way to say it."""
+(0 ok, 1 a check or step failed, 2 bad usage) - the commands' one way to say it. And how it stops when
+told to: Ctrl-C (130) or SIGTERM (143), every cleanup running on the way out."""
 
 from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
 
 import typer
 
@@ -10,3 +17,43 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `error: message` and return the Exit to raise (`raise fail(...)`)."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a cancelled CI job, `timeout`, `kill`). Its default action ends the process at once and
+    leaves what the command started behind - Terraform and its provider in their own process group, the
+    temporary stack folder; raised instead, it stops the command the way Ctrl-C does."""
+
+
+def stopped_code(stop: BaseException) -> int:
+    """The shell's code for a command stopped by a signal: 128 + the signal's number."""
+    return 128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
+
+
+def stopped_word(stop: BaseException) -> str:
+    return "terminated" if isinstance(stop, Terminated) else "interrupted"
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While the command runs: SIGINT raises KeyboardInterrupt and SIGTERM Terminated, the first of them
+    only - the cleanup it sets off is not cut short by the next (a cancelled GitHub job gets SIGINT, then
+    SIGTERM 7.5 s later). The previous handlers come back after (an in-process caller keeps its own)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.getsignal(number) for number in signals}
+
+    def stop(number: int, _: FrameType | None) -> None:
+        for each in signals:
+            signal.signal(each, signal.SIG_IGN)
+        raise Terminated if number == signal.SIGTERM else KeyboardInterrupt
+
+    for number in signals:
+        signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
