@@ -108,6 +108,18 @@ CASES = [
     (["plan-apply", "--env", "nosuch", "--reviewed", "tests"], {}, "'nosuch' is not in live/environments.hcl", 2),
     (["plan-apply", "--env", "dev", "--reviewed", "tests"], {}, "tests is not a plan folder: no env file", 2),
     (["plan-run", "--env", "dev", "--reviewed", "tests", "--out", "x"], {}, "tests is not a plan folder", 2),
+    # a folder to read must exist, and a file written at the end must have a folder to go in - said now,
+    # not after the apply, the load or the traffic shift whose record it is
+    (["lint", "--root", "no-such-dir"], {}, "no-such-dir is not a folder", 2),
+    (
+        ["load", "local", "--record", "no-such-dir/load.json"],
+        {"PATH": "/usr/bin:/bin"},
+        "no-such-dir does not exist",
+        2,
+    ),
+    (["traffic", "shift", "--env", "dev", "--record", "no-such-dir/t.json"], UNREACHABLE, "does not exist", 2),
+    (["traffic", "rollback", "--env", "dev", "--record", "tests"], UNREACHABLE, "tests is a folder", 2),
+    (["plan-comment", "tests", "--env", "dev", "--output", "no-such-dir/c.md"], {}, "no-such-dir does not exist", 2),
     # #21: the load test refuses before any load
     (["load", "run", "--env", "test", "--api", "notaurl"], {}, "'notaurl' is not an http(s) URL", 2),
     (["load", "run", "--env", "nosuch", "--api", "https://x.example/a"], {}, "'nosuch' is not in live/environments", 2),

@@ -41,7 +41,7 @@ def root_callback() -> None:
 
 @app.command("lint")
 def lint_command(
-    root: Annotated[Path, typer.Option(help="Repository root to check.")] = Path(),
+    root: Annotated[Path, typer.Option(help="Repository root to check.", callback=inputs.existing_folder)] = Path(),
     only: Annotated[list[str] | None, typer.Option(help="Run only these checks (repeatable).")] = None,
     quick: Annotated[
         bool,
@@ -248,7 +248,9 @@ def samples_generate() -> None:
 
 @app.command("openapi")
 def openapi_command(
-    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Write here instead of stdout.", callback=inputs.file_to_write)
+    ] = None,
 ) -> None:
     """The API's OpenAPI document, generated from the Powertools resolver (committed as docs/openapi.json);
     with --output, API Gateway's request model from the same schema too (modules/api)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -86,4 +87,18 @@ def digest_map(value: str) -> str:
     problems = validate_digests(digests)
     if problems:
         raise typer.BadParameter("; ".join(problems))
+    return value
+
+
+def existing_folder(value: Path) -> Path:
+    if not value.is_dir():
+        raise typer.BadParameter(f"{value} is not a folder")
+    return value
+
+
+def file_to_write(value: Path | None) -> Path | None:
+    """A file a command writes at its end: its folder must exist now, not after the run it records."""
+    if value is not None and (value.is_dir() or not value.resolve().parent.is_dir()):
+        what = "is a folder" if value.is_dir() else f"is in no folder ({value.parent} does not exist)"
+        raise typer.BadParameter(f"{value} {what}: give the path of a file in an existing folder")
     return value

@@ -12,7 +12,7 @@ import typer
 
 from idp import github_files
 from idp.cli_help import command_group
-from idp.inputs import EnvOption, api_url
+from idp.inputs import EnvOption, api_url, file_to_write
 from idp.load.policy import LoadPolicy
 from idp.load.result import LoadResult, markdown
 
@@ -27,7 +27,9 @@ SummaryOption = Annotated[
 OutputOption = Annotated[
     bool, typer.Option(help="Append outcome=, p95_seconds=, per_minute=, error_rate_percent= to $GITHUB_OUTPUT.")
 ]
-RecordOption = Annotated[Path | None, typer.Option(help="Also write the result (every document) as JSON here.")]
+RecordOption = Annotated[
+    Path | None, typer.Option(help="Also write the result (every document) as JSON here.", callback=file_to_write)
+]
 
 
 def report(

@@ -183,7 +183,9 @@ def plan_comment_command(
     artifact: Annotated[
         str | None, typer.Option(help="The artifact holding the full plans (none: not kept, e.g. a PR's).")
     ] = None,
-    output: Annotated[Path | None, typer.Option(help="Write the comment here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Write the comment here instead of stdout.", callback=inputs.file_to_write)
+    ] = None,
     notice: Annotated[
         list[str] | None, typer.Option(help="A line the reviewer must read first (repeatable; empty ones ignored).")
     ] = None,

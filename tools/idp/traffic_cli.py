@@ -9,7 +9,7 @@ import typer
 
 from idp import github_files
 from idp.cli_help import command_group
-from idp.inputs import EnvOption
+from idp.inputs import EnvOption, file_to_write
 from idp.traffic import ShiftPolicy, ShiftRecord, TrafficShift
 
 traffic_app = command_group(
@@ -20,7 +20,7 @@ traffic_app = command_group(
 SummaryOption = Annotated[
     bool, typer.Option(help="Also append the record as Markdown to $GITHUB_STEP_SUMMARY (the job summary).")
 ]
-RecordOption = Annotated[Path | None, typer.Option(help="Also write the record as JSON here.")]
+RecordOption = Annotated[Path | None, typer.Option(help="Also write the record as JSON here.", callback=file_to_write)]
 OutputOption = Annotated[
     bool, typer.Option(help="Append outcome=, seconds_to_return= and stopped_by= to $GITHUB_OUTPUT (the audit record).")
 ]
