@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -346,3 +350,63 @@ def test_a_folder_not_planned_for_the_env_is_refused_before_any_run(
     copied = PlanFolder(tmp_path / "copied")
     copied.copy_sets(dev, "dev")
     copied.check_env("dev")
+
+
+# Stand for terragrunt and the terraform it runs (one process group), each saying what it gets: terraform's
+# first SIGINT is its graceful stop - what is in flight finishes, then the state is written.
+FAKE_TERRAFORM = """
+import os, signal, sys, time
+def say(line):
+    with open(os.environ["FAKE_LOG"], "a") as log:
+        log.write(line + "\\n")
+def stop(number, frame):
+    say("terraform: SIGINT")
+    time.sleep(1)
+    say("terraform: state written")
+    sys.exit(1)
+signal.signal(signal.SIGINT, stop)
+say("terraform: applying")
+time.sleep(60)
+"""
+FAKE_TERRAGRUNT = """#!{python}
+import os, signal, subprocess, sys
+def stop(number, frame):
+    with open(os.environ["FAKE_LOG"], "a") as log:
+        log.write("terragrunt: SIGINT\\n")
+signal.signal(signal.SIGINT, stop)
+sys.exit(subprocess.call([sys.executable, "-c", {terraform!r}]))
+"""
+
+
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT])
+def test_a_cancelled_apply_gets_terraform_one_interrupt_and_waits_for_its_state(
+    sent: signal.Signals, repo: tuple[Path, str], tmp_path: Path
+) -> None:
+    """A cancelled deploy job (GitHub: SIGINT, SIGTERM 7.5 s later) during `idp plan-apply`: SIGTERM ended idp
+    at once; SIGINT made subprocess.run SIGKILL Terragrunt 0.25 s later - either way Terraform never got
+    an interrupt, so it ran on until killed, its lock held. Now the group gets one SIGINT (as from a
+    terminal) and idp waits for Terraform's graceful stop."""
+    root, _ = repo
+    reviewed = PlanFolder(tmp_path / "reviewed")
+    reviewed.write_sets(Affected(["eu-west-1/api"], []), "dev")
+    bin_dir, log = tmp_path / "bin", tmp_path / "signals.log"
+    bin_dir.mkdir()
+    (bin_dir / "terragrunt").write_text(FAKE_TERRAGRUNT.format(python=sys.executable, terraform=FAKE_TERRAFORM))
+    (bin_dir / "terragrunt").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_LOG": str(log)}
+    args = ["plan-apply", "--env", "dev", "--reviewed", str(reviewed.path), "--mocked", "true", "--repo", str(root)]
+    idp = subprocess.Popen(
+        [sys.executable, "-m", "idp", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    for _ in range(300):
+        if log.is_file() and "terraform: applying" in log.read_text():
+            break
+        time.sleep(0.1)
+    idp.send_signal(sent)
+    _, stderr = idp.communicate(timeout=30)
+    said = log.read_text().splitlines()
+    assert idp.returncode == 128 + sent, stderr
+    assert said.count("terragrunt: SIGINT") == 1, said
+    assert said.count("terraform: SIGINT") == 1, said  # never a second: Terraform would quit at once
+    assert said[-1] == "terraform: state written", said  # before idp ended
+    assert stderr.strip().splitlines()[-1] == f"error: {'terminated' if sent == signal.SIGTERM else 'interrupted'}"

@@ -13,7 +13,7 @@ import typer
 from idp import inputs
 from idp import lint as lint_gate
 from idp.cli_help import command_group, usage_message
-from idp.exits import fail, stop_on_signals, stopped_code, stopped_word
+from idp.exits import fail, say_stopped, stop_on_signals
 from idp.load_cli import register as register_load
 from idp.plans_cli import register as register_plans
 from idp.release_cli import register as register_release
@@ -154,12 +154,8 @@ def demo_command(
     except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: the stack's context managers have cleaned up
         applying.stop()
         bar.stop()
-        typer.echo(
-            f"{stopped_word(stop)}: Terraform and its provider stopped, the embedded AWS stopped, "
-            "the temporary stack folder removed",
-            err=True,
-        )
-        raise typer.Exit(stopped_code(stop)) from None
+        detail = "Terraform and its provider stopped, the embedded AWS stopped, the temporary stack folder removed"
+        raise typer.Exit(say_stopped(stop, detail)) from None
     finally:
         applying.stop()
         bar.stop()
@@ -355,12 +351,15 @@ def main() -> None:
     """
     try:
         # Not standalone: click returns an Exit's code instead of exiting, and raises the rest to here.
-        with stop_on_signals():
+        with stop_on_signals() as stopped:
             code = app(standalone_mode=False)
-    except typer.Abort as abort:  # click's word for a KeyboardInterrupt (Ctrl-C, or SIGTERM: Terminated)
-        stop = abort.__cause__ or abort
-        typer.echo(f"error: {stopped_word(stop)}", err=True)
-        sys.exit(stopped_code(stop))
+        if stopped.signal is not None:  # typer made the KeyboardInterrupt exit 130, whichever signal it was
+            if not stopped.said:
+                typer.echo(f"error: {stopped.word}", err=True)
+            sys.exit(128 + stopped.signal)
+    except typer.Abort:  # click's word for end of input at a prompt
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
     except typer.TyperException as usage:  # typer's click: usage errors (bad option, value, command)
         ctx = getattr(usage, "ctx", None)
         where = ctx.command_path if ctx is not None else "idp"

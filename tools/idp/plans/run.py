@@ -17,9 +17,11 @@ a destroy only when the command says `-destroy`, which applying a saved destroy 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -126,9 +128,23 @@ def _run(argv: list[str], cwd: Path, repo: Path) -> None:
     if shutil.which("mise") is not None and argv[0] == "terragrunt":
         env["TG_TF_PATH"] = _binary("terraform", repo)
     command = [_binary(argv[0], repo), *argv[1:]]
-    done = subprocess.run(command, cwd=cwd, env=env, check=False)
-    if done.returncode != 0:
-        raise RunError(f"{' '.join(argv)} failed (exit {done.returncode}) in {cwd}")
+    # Its own process group, which a stop signal reaches once, from here: a second SIGINT makes Terraform
+    # quit at once, leaving its lock held and its state half-written.
+    proc = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (idp.exits): a cancelled job
+        # One SIGINT to the group - Terragrunt and the Terraform it runs, as a terminal's Ctrl-C would send
+        # it (Terragrunt forwards one itself only after 15 s, in case Terraform got it so: its
+        # SignalForwardingDelay) - then wait for Terraform's graceful stop: what is in flight finishes,
+        # the state is written, the lock released. subprocess.run would SIGKILL Terragrunt 0.25 s after
+        # the interrupt, and Terraform would run on, unsignalled.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+        proc.wait()
+        raise
+    if code != 0:
+        raise RunError(f"{' '.join(argv)} failed (exit {code}) in {cwd}")
 
 
 def tree(repo: Path, commit: str, folder: Path) -> Path:
