@@ -134,11 +134,12 @@ def _run(argv: list[str], cwd: Path, repo: Path) -> None:
     try:
         code = proc.wait()
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (idp.exits): a cancelled job
-        # One SIGINT to the group - Terragrunt and the Terraform it runs, as a terminal's Ctrl-C would send
-        # it (Terragrunt forwards one itself only after 15 s, in case Terraform got it so: its
-        # SignalForwardingDelay) - then wait for Terraform's graceful stop: what is in flight finishes,
-        # the state is written, the lock released. subprocess.run would SIGKILL Terragrunt 0.25 s after
-        # the interrupt, and Terraform would run on, unsignalled.
+        # One SIGINT to the group - Terragrunt and the Terraform it runs - as a terminal's Ctrl-C sends
+        # it; Terragrunt forwards one itself only after 15 s, in case Terraform got it so (v1.0.8
+        # internal/shell/run_cmd.go: SignalForwardingDelay; Terraform stays in Terragrunt's group). Then
+        # wait for Terraform's graceful stop: what is in flight finishes, the state is written, the lock
+        # released. subprocess.run would SIGKILL Terragrunt 0.25 s after the interrupt, and Terraform
+        # would run on, unsignalled.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGINT)
         proc.wait()
