@@ -255,3 +255,21 @@ def test_every_help_fits_80_columns_and_shows_a_flag_as_a_flag() -> None:
         assert "--help  " in shown or "--help " in shown, where
     demo = CliRunner().invoke(app, ["demo", "--help"], terminal_width=80).output
     assert "--verbose / --no-verbose" in demo
+
+
+def test_a_command_run_from_a_subfolder_works_on_the_repository_it_is_in(tmp_path: Path) -> None:
+    """Run from docs/, `idp lint` checked nothing and passed ("nothing to check yet", exit 0) and the plan
+    commands failed on docs/live/environments.hcl: the repository is now found as git finds its own."""
+    listed = idp("envs", cwd=REPO_ROOT / "docs")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[0] == 'names=["dev", "test", "prod"]'
+    linted = idp("lint", "--only", "doc-configs", cwd=REPO_ROOT / "docs")
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert "PASS  doc-configs" in linted.stdout
+    assert "nothing to check" not in linted.stdout
+    outside = idp("lint", "--only", "doc-configs", cwd=tmp_path)
+    assert outside.returncode == 2
+    assert outside.stderr.strip().splitlines() == [
+        f"error: Invalid value for '--root': no live/environments.hcl in {tmp_path} or a folder above it: run idp"
+        " inside the repository, or give its root (see `python -m idp lint --help`)"
+    ]

@@ -41,7 +41,12 @@ def root_callback() -> None:
 
 @app.command("lint")
 def lint_command(
-    root: Annotated[Path, typer.Option(help="Repository root to check.", callback=inputs.existing_folder)] = Path(),
+    root: Annotated[
+        Path,
+        typer.Option(
+            help="Repository root to check (default: the one this folder is in).", callback=inputs.repository_root
+        ),
+    ] = Path(),
     only: Annotated[list[str] | None, typer.Option(help="Run only these checks (repeatable).")] = None,
     quick: Annotated[
         bool,

@@ -90,6 +90,25 @@ def digest_map(value: str) -> str:
     return value
 
 
+MARKER = Path("live/environments.hcl")  # every repository-level command reads it
+
+
+def repository_root(value: Path) -> Path:
+    """The repository a command works on. Left at its default (the current folder), the nearest folder
+    from here up that holds live/environments.hcl, as git finds its repository from a subfolder: run from
+    docs/, `idp lint` checked nothing and passed, the plan commands failed on docs/live/environments.hcl."""
+    existing_folder(value)
+    if value != Path():
+        return value
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / MARKER).is_file():
+            return folder
+    raise typer.BadParameter(
+        f"no {MARKER} in {here} or a folder above it: run idp inside the repository, or give its root"
+    )
+
+
 def existing_folder(value: Path) -> Path:
     if not value.is_dir():
         raise typer.BadParameter(f"{value} is not a folder")

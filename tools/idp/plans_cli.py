@@ -25,7 +25,7 @@ def changes_command(
     base: Annotated[str | None, typer.Option(help="Base ref (merge base is taken: base...head).")] = None,
     head: Annotated[str, typer.Option(help="Head ref.")] = "HEAD",
     github_output: Annotated[bool, typer.Option(help="Also append the keys to $GITHUB_OUTPUT.")] = False,
-    repo: Annotated[Path, typer.Option(help="Repository root.")] = Path(),
+    repo: Annotated[Path, typer.Option(help="Repository root.", callback=inputs.repository_root)] = Path(),
     everything: Annotated[bool, typer.Option("--all", help="Everything changed (full redeploy of a ref).")] = False,
 ) -> None:
     """What a change touches: functions to rebuild, doc-configs, infrastructure per env, docs only."""
@@ -53,7 +53,7 @@ def envs_command(
     github_output: Annotated[
         bool, typer.Option(help="Append names=<JSON list>, registry=<env>, environments=<JSON> to $GITHUB_OUTPUT.")
     ] = False,
-    repo: Annotated[Path, typer.Option(help="Repository root.")] = Path(),
+    repo: Annotated[Path, typer.Option(help="Repository root.", callback=inputs.repository_root)] = Path(),
 ) -> None:
     """The environments in promotion order (live/environments.hcl), checked against live/<env>/account.hcl."""
     from idp.environments import EnvironmentsError, github_outputs  # noqa: PLC0415
@@ -85,7 +85,9 @@ def units_command(
     base: Annotated[str | None, typer.Option(help="Base ref: the units changed since base...head.")] = None,
     head: Annotated[str, typer.Option(help="Head ref (the checkout).")] = "HEAD",
     everything: Annotated[bool, typer.Option("--all", help="Every unit of the env (drift, a full redeploy).")] = False,
-    repo: Annotated[Path, typer.Option(help="Repository root (a checkout of head).")] = Path(),
+    repo: Annotated[
+        Path, typer.Option(help="Repository root (a checkout of head).", callback=inputs.repository_root)
+    ] = Path(),
 ) -> None:
     """The minimum set of units a change affects in one env, in dependency order (idp.units)."""
     found = _affected(repo, env, base, head, everything=everything)
@@ -104,7 +106,9 @@ def plan_run_command(
     github_output: Annotated[
         bool, typer.Option(help="Append planned=true, plan=<count>, destroy=<count> to $GITHUB_OUTPUT.")
     ] = False,
-    repo: Annotated[Path, typer.Option(help="Repository root (a checkout of head).")] = Path(),
+    repo: Annotated[
+        Path, typer.Option(help="Repository root (a checkout of head).", callback=inputs.repository_root)
+    ] = Path(),
     refresh: Annotated[
         bool, typer.Option(help="--no-refresh: against the applied state, reading no resource (a PR's plan).")
     ] = True,
@@ -149,7 +153,9 @@ def plan_apply_command(
     github_output: Annotated[
         bool, typer.Option(help="Append replanned=<units>, refused=<unit> to $GITHUB_OUTPUT.")
     ] = False,
-    repo: Annotated[Path, typer.Option(help="Repository root (a checkout of the reviewed commit).")] = Path(),
+    repo: Annotated[
+        Path, typer.Option(help="Repository root (a checkout of the reviewed commit).", callback=inputs.repository_root)
+    ] = Path(),
 ) -> None:
     """Apply exactly the reviewed plan folder: its destroys, then its saved plans unit by unit in dependency
     order - a dependent whose dependencies moved their outputs only as its reviewed plan with the moved values."""

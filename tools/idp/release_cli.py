@@ -12,7 +12,7 @@ import typer
 from idp import github_files
 from idp.cli_help import command_group
 from idp.exits import fail
-from idp.inputs import commit_sha, digest_map, env_name
+from idp.inputs import commit_sha, digest_map, env_name, repository_root
 
 release_app = command_group(
     help="Deployed releases: env facts, image digest manifests, rollback.", no_args_is_help=True
@@ -181,7 +181,9 @@ def release_show(
 def release_restore(
     env: Annotated[str, typer.Option(help="Environment to restore.", callback=env_name)],
     checkout: Annotated[Path, typer.Option(help="The release's checkout (`idp release show --checkout`).")],
-    repo: Annotated[Path, typer.Option(help="Repository root (where the pinned tools are resolved).")] = Path(),
+    repo: Annotated[
+        Path, typer.Option(help="Repository root (where the pinned tools are resolved).", callback=repository_root)
+    ] = Path(),
 ) -> None:
     """Apply every unit of a release's checkout (a rollback; IDP_IMAGE_DIGESTS = its image digests)."""
     from idp.plans.run import RunError, apply_release  # noqa: PLC0415
