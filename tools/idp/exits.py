@@ -43,7 +43,7 @@ _running = Stop()  # the command now running (stop_on_signals), or a command run
 
 def say_stopped(stop: BaseException, detail: str) -> int:
     """A command's own line on how it stopped (`<interrupted|terminated>: detail`), and its exit code."""
-    _running.signal = signal.SIGTERM if isinstance(stop, Terminated) else _running.signal or signal.SIGINT
+    _running.signal = signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT  # as stop_on_signals raises
     _running.said = True
     typer.echo(f"{_running.word}: {detail}", err=True)
     return 128 + _running.signal
