@@ -61,6 +61,37 @@ def test_a_request_finds_its_accounts_key_without_making_backends_for_every_part
     assert all(partitions == ["aws"] for partitions in made.values()), made
 
 
+def test_a_request_is_dispatched_without_listing_motos_package_folder(
+    server: LocalAwsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto's dispatcher listed its package folder (~200 isdir calls, ~0.7 ms) on every request, holding
+    the lock every request takes. The list it answers with is the folder's."""
+    import os
+    from pathlib import Path
+
+    import moto
+    from moto import backends
+
+    folder = Path(moto.__file__).parent
+    listings: list[str] = []
+    listdir = os.listdir
+
+    def counted(path: Any = ".") -> list[str]:
+        if Path(path) == folder:
+            listings.append(str(path))
+        return listdir(path)
+
+    sts = client(server, "sts")
+    sts.get_caller_identity()  # the service's model is loaded once (botocore lists its data folders)
+    monkeypatch.setattr(os, "listdir", counted)
+    for _ in range(3):
+        sts.get_caller_identity()
+    assert listings == []
+    monkeypatch.undo()
+    on_disk = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("__"))
+    assert list(backends.list_of_moto_modules()) == on_disk
+
+
 def test_state_machine_definitions_are_validated_and_versions_listed(server: LocalAwsServer) -> None:
     sfn = client(server, "stepfunctions")
     good = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})

@@ -27,6 +27,7 @@
 | `budgets_tags` | drops `CreateBudget`'s `ResourceTags`; no `ListTagsForResource`/`TagResource` (500) | keeps them |
 | `cloudwatch_describe_alarms_filters` | `DescribeAlarms` applies one filter (drops `StateValue`) | all of them |
 | `iam_access_key_lookup_without_new_backends` | an IAM backend per partition to find a key | (speed: same answer) |
+| `moto_modules_listed_once` | lists its package folder on every request (dispatch lock held) | (speed: same answer) |
 """
 
 from __future__ import annotations
@@ -85,6 +86,18 @@ def iam_access_key_lookup_without_new_backends() -> None:
         return str(DEFAULT_ACCOUNT_ID)
 
     models.get_account_id_from = get_account_id_from
+
+
+@fix
+def moto_modules_listed_once() -> None:
+    """Which backend serves a request: moto's dispatcher first asks whether the host is one of its module
+    names, by listing moto's package folder - ~200 `isdir` calls on every request, inside the lock every
+    request takes (py-spy over the Terraform cycle test: ~14 s of the server thread, and the lock most of
+    the other threads waited on). The folder does not change while the server runs: list it once."""
+    from moto import backends  # noqa: PLC0415
+
+    listed = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: listed
 
 
 @fix
