@@ -92,6 +92,46 @@ def test_a_request_is_dispatched_without_listing_motos_package_folder(
     assert list(backends.list_of_moto_modules()) == on_disk
 
 
+def test_a_services_model_is_read_once_by_requests_arriving_together(
+    server: LocalAwsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto read a model through a new loader each time - listing botocore's data folder first - and its
+    cache took no lock: eight requests of a new service at once made eight listings and eight reads."""
+    import os
+    import threading
+    from pathlib import Path
+
+    import botocore
+    from moto.core import utils
+
+    data = Path(botocore.__file__).parent / "data"
+    listings: list[str] = []
+    listdir = os.listdir
+
+    def counted(path: Any = ".") -> list[str]:
+        if Path(path) == data:
+            listings.append(str(path))
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", counted)
+    read: list[dict[str, Any]] = []
+    start = threading.Barrier(8)
+
+    def request() -> None:
+        start.wait()
+        read.append(utils._load_service_model("kinesis", "service-2"))
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(listings) <= 1  # none if the shared loader listed it before
+    assert len(read) == 8
+    assert all(model is read[0] for model in read)
+    assert read[0]["metadata"]["serviceId"] == "Kinesis"
+
+
 def test_state_machine_definitions_are_validated_and_versions_listed(server: LocalAwsServer) -> None:
     sfn = client(server, "stepfunctions")
     good = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})

@@ -28,6 +28,7 @@
 | `cloudwatch_describe_alarms_filters` | `DescribeAlarms` applies one filter (drops `StateValue`) | all of them |
 | `iam_access_key_lookup_without_new_backends` | an IAM backend per partition to find a key | (speed: same answer) |
 | `moto_modules_listed_once` | lists its package folder on every request (dispatch lock held) | (speed: same answer) |
+| `moto_service_models_read_once` | a new loader per model read, unlocked: concurrent reads | (speed: same answer) |
 """
 
 from __future__ import annotations
@@ -98,6 +99,30 @@ def moto_modules_listed_once() -> None:
 
     listed = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: listed
+
+
+@fix
+def moto_service_models_read_once() -> None:
+    """moto reads a service's model through a new loader each time, which first lists botocore's and
+    moto's data folders (~600 entries), and caches the result without a lock: the first requests of a
+    service arrive together (Terraform runs 10 at once) and each reads it - ~20 s of the server's threads
+    in the cycle test. One loader (it keeps its listings and what it read), one read per model."""
+    import threading  # noqa: PLC0415
+
+    from moto.core import utils  # noqa: PLC0415
+    from moto.core.loaders import create_loader  # noqa: PLC0415
+
+    loader = create_loader()
+    guard = threading.Lock()
+    locks: dict[tuple[str, str], threading.Lock] = {}
+
+    def load_service_model(service_name: str, model_name: str) -> dict[str, Any]:
+        with guard:
+            lock = locks.setdefault((service_name, model_name), threading.Lock())
+        with lock:  # the first caller reads it, the others wait and get what it read
+            return loader.load_service_model(service_name, model_name)  # type: ignore[no-any-return]
+
+    utils._load_service_model = load_service_model  # shared as botocore's clients share it: read-only
 
 
 @fix
