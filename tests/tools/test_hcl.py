@@ -78,3 +78,41 @@ def test_a_cache_that_cannot_be_written_is_passed_by(
 def test_a_kept_parse_names_the_parser_that_made_it() -> None:
     """A new python-hcl2 in uv.lock must not read parses the old one kept: bump _FORMAT with it."""
     assert hcl._FORMAT.startswith(f"python-hcl2-{version('python-hcl2')}/")
+
+
+def test_files_parsed_in_threads_at_once_are_each_parsed_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-hcl2 8.1.4 serializes every tree with one SerializationContext, a mutable default argument,
+    and sets its inside_dollar_string while it writes an expression: a parse in another thread meanwhile
+    wrote `[]`, `null` and `true` as strings - and the disk cache kept them for every later process (a gate
+    failed on a module README rendered from such a parse). A parse here holds idp.hcl's lock."""
+    import threading
+    import time
+    from contextlib import contextmanager
+
+    from hcl2 import utils
+
+    text = 'variable "a" {\n  default = []\n}\nlocals {\n  on = true\n  off = null\n  n = length([1, 2])\n}\n'
+    expected = hcl._parse(text)
+    assert expected["variable"][0]["a"]["default"] == []
+    modify = utils.SerializationContext.modify
+
+    @contextmanager
+    def held(self: utils.SerializationContext, **changes: bool) -> Iterator[None]:
+        with modify(self, **changes):
+            time.sleep(0.02)  # inside the expression long enough for another thread's parse to run
+            yield
+
+    monkeypatch.setattr(utils.SerializationContext, "modify", held)
+    parsed: list[dict[str, object]] = []
+    start = threading.Barrier(6)
+
+    def parse() -> None:
+        start.wait()
+        parsed.append(hcl._parse(text))
+
+    threads = [threading.Thread(target=parse) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert parsed == [expected] * 6
