@@ -4,6 +4,8 @@ and the server records what is called."""
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,29 +63,32 @@ def test_a_request_finds_its_accounts_key_without_making_backends_for_every_part
     assert all(partitions == ["aws"] for partitions in made.values()), made
 
 
+def listings_of(folder: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Each listing of `folder` from now on (os.listdir, which moto and botocore list folders with)."""
+    seen: list[Path] = []
+    listdir = os.listdir
+
+    def counted(path: Any = ".") -> list[str]:
+        if Path(path) == folder:
+            seen.append(folder)
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", counted)
+    return seen
+
+
 def test_a_request_is_dispatched_without_listing_motos_package_folder(
     server: LocalAwsServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """moto's dispatcher listed its package folder (~200 isdir calls, ~0.7 ms) on every request, holding
     the lock every request takes. The list it answers with is the folder's."""
-    import os
-    from pathlib import Path
-
     import moto
     from moto import backends
 
     folder = Path(moto.__file__).parent
-    listings: list[str] = []
-    listdir = os.listdir
-
-    def counted(path: Any = ".") -> list[str]:
-        if Path(path) == folder:
-            listings.append(str(path))
-        return listdir(path)
-
     sts = client(server, "sts")
     sts.get_caller_identity()  # the service's model is loaded once (botocore lists its data folders)
-    monkeypatch.setattr(os, "listdir", counted)
+    listings = listings_of(folder, monkeypatch)
     for _ in range(3):
         sts.get_caller_identity()
     assert listings == []
@@ -97,23 +102,12 @@ def test_a_services_model_is_read_once_by_requests_arriving_together(
 ) -> None:
     """moto read a model through a new loader each time - listing botocore's data folder first - and its
     cache took no lock: eight requests of a new service at once made eight listings and eight reads."""
-    import os
     import threading
-    from pathlib import Path
 
     import botocore
     from moto.core import utils
 
-    data = Path(botocore.__file__).parent / "data"
-    listings: list[str] = []
-    listdir = os.listdir
-
-    def counted(path: Any = ".") -> list[str]:
-        if Path(path) == data:
-            listings.append(str(path))
-        return listdir(path)
-
-    monkeypatch.setattr(os, "listdir", counted)
+    listings = listings_of(Path(botocore.__file__).parent / "data", monkeypatch)
     read: list[dict[str, Any]] = []
     start = threading.Barrier(8)
 
