@@ -178,14 +178,13 @@ app.add_typer(samples_app, name="samples")
 
 @configs_app.command("validate")
 def configs_validate(
-    directory: Annotated[Path, typer.Argument(help="The doc-configs folder.")] = Path("doc-configs"),
+    directory: Annotated[Path, typer.Argument(help="The doc-configs folder.", callback=inputs.existing_folder)] = Path(
+        "doc-configs"
+    ),
 ) -> None:
     """Meta-schema, JSON Schema compile and blueprint conversion; every problem as `path: pointer: message`."""
     from idp.configs.validate import load_all  # noqa: PLC0415
 
-    if not directory.is_dir():
-        typer.echo(f"error: {directory} is not a folder", err=True)
-        raise typer.Exit(2)
     types, problems = load_all(directory)
     for problem in problems:
         typer.echo(str(problem))
@@ -197,10 +196,10 @@ def configs_validate(
 
 @configs_app.command("publish")
 def configs_publish(
-    env: Annotated[
-        str, typer.Option(help="Environment (an entry of live/environments.hcl).", callback=inputs.env_name)
-    ],
-    directory: Annotated[Path, typer.Option("--dir", help="The doc-configs folder.")] = Path("doc-configs"),
+    env: inputs.EnvOption,
+    directory: Annotated[
+        Path, typer.Option("--dir", help="The doc-configs folder.", callback=inputs.existing_folder)
+    ] = Path("doc-configs"),
     project: Annotated[str, typer.Option(help="Project prefix of the resource names.")] = "idp",
     region: Annotated[str | None, typer.Option(help="AWS region (default: the SDK's).")] = None,
     dry_run: Annotated[bool, typer.Option(help="Print the changes; change nothing.")] = False,
@@ -212,8 +211,6 @@ def configs_publish(
     from idp.configs.validate import load_all  # noqa: PLC0415
     from idp.naming import Names  # noqa: PLC0415
 
-    if not directory.is_dir():
-        raise fail(f"{directory} is not a folder (--dir: the doc-configs folder)", 2)
     types, problems = load_all(directory)
     if problems:
         for problem in problems:
