@@ -165,11 +165,9 @@ def plan_apply_command(
     if mocked not in {"true", "false"}:
         raise fail(f"--mocked {mocked!r}: give true or false", 2)
     try:
-        PlanFolder(reviewed).check_env(env)
-    except NotAPlanFolder as exc:
-        raise fail(f"{exc} (the plan job's artifact)", 2) from exc
-    try:
         replanned = apply(repo.resolve(), env, PlanFolder(reviewed), mocked=mocked == "true", fresh=fresh)
+    except NotAPlanFolder as exc:  # checked before anything runs
+        raise fail(f"{exc} (the plan job's artifact)", 2) from exc
     except Refused as exc:
         if github_output:
             github_files.append(github_files.OUTPUT, f"refused={exc.unit}\n")
